@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! aha1542_rs: Adaptec AHA-1542 ISA host adapter personality.
+//!
+//! Registers the `aha1542` host-adapter driver, with the adapter's limits,
+//! with scsi_mod_rs. Probing adapters and the command path are not here yet.
+
+use kernel::c_str;
+use kernel::prelude::*;
+
+#[path = "../../rust/scsi_rs.rs"]
+mod scsi_rs;
+
+use scsi_rs::{HostDriverRegistration, HostLimits};
+
+module! {
+    type: Aha1542Module,
+    name: "aha1542_rs",
+    author: "The scsi-rs developers",
+    description: "Adaptec AHA-1542 personality in Rust",
+    license: "GPL",
+}
+
+/// Limits of the adapter, as its C driver declares them.
+const LIMITS: HostLimits = HostLimits {
+    can_queue: 8,
+    cmd_per_lun: 1,
+    sg_tablesize: 16,
+    max_sectors: 1024,
+    max_channel: 0,
+    max_id: 8,
+    max_lun: 8,
+};
+
+struct Aha1542Module {
+    _reg: HostDriverRegistration,
+}
+
+impl kernel::Module for Aha1542Module {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        Ok(Self {
+            _reg: HostDriverRegistration::new(c_str!("aha1542"), module, LIMITS)?,
+        })
+    }
+}
