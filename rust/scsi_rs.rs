@@ -74,7 +74,11 @@ unsafe impl Sync for HostDriverRegistration {}
 
 impl HostDriverRegistration {
     /// Registers the host-adapter driver `name` (its `proc_name`) of `module`.
-    pub fn new(name: &'static CStr, module: &'static ThisModule, limits: HostLimits) -> Result<Self> {
+    pub fn new(
+        name: &'static CStr,
+        module: &'static ThisModule,
+        limits: HostLimits,
+    ) -> Result<Self> {
         let tmpl = api::scsi_rs_host_template {
             abi: abi::<api::scsi_rs_host_template>(name),
             name: name.as_char_ptr(),
@@ -158,7 +162,10 @@ unsafe impl<T: UpperDriver + Send> Send for UpperRegistration<T> {}
 // SAFETY: `&self` offers no access to anything.
 unsafe impl<T: UpperDriver> Sync for UpperRegistration<T> {}
 
-unsafe extern "C" fn probe_tramp<T: UpperDriver>(ctx: *mut c_void, sdev: *mut api::scsi_rs_device) -> c_int {
+unsafe extern "C" fn probe_tramp<T: UpperDriver>(
+    ctx: *mut c_void,
+    sdev: *mut api::scsi_rs_device,
+) -> c_int {
     let Some(raw) = NonNull::new(sdev) else {
         return EINVAL.to_errno();
     };
@@ -171,7 +178,10 @@ unsafe extern "C" fn probe_tramp<T: UpperDriver>(ctx: *mut c_void, sdev: *mut ap
     }
 }
 
-unsafe extern "C" fn remove_tramp<T: UpperDriver>(ctx: *mut c_void, sdev: *mut api::scsi_rs_device) {
+unsafe extern "C" fn remove_tramp<T: UpperDriver>(
+    ctx: *mut c_void,
+    sdev: *mut api::scsi_rs_device,
+) {
     if let Some(raw) = NonNull::new(sdev) {
         // SAFETY: as in `probe_tramp`.
         let drv = unsafe { &*ctx.cast::<T>() };
@@ -189,7 +199,11 @@ impl<T: UpperDriver> UpperRegistration<T> {
             name: T::NAME.as_char_ptr(),
             owner: module.as_ptr(),
             type_mask: T::TYPES,
-            flags: if T::INTERFACE { api::SCSI_RS_UPPER_F_INTERFACE } else { 0 },
+            flags: if T::INTERFACE {
+                api::SCSI_RS_UPPER_F_INTERFACE
+            } else {
+                0
+            },
             ctx: (&*driver as *const T).cast_mut().cast(),
             probe: Some(probe_tramp::<T>),
             remove: Some(remove_tramp::<T>),

@@ -17,7 +17,7 @@ km=(make -C "$kdir" "${KMAKE_ARGS[@]}")
 say "building modules against $flavor kernel $kver"
 "${km[@]}" M="$SCSI_RS_TOP" -j"$(nproc)" modules "$@" >&2
 # Modules used only by the tests (stale interface versions and the like).
-"${km[@]}" M="$SCSI_RS_TOP/tests/modules" -j"$(nproc)" modules >&2
+"${km[@]}" M="$SCSI_RS_TOP/tests/modules" KBUILD_EXTRA_SYMBOLS="$SCSI_RS_TOP/Module.symvers" -j"$(nproc)" modules >&2
 
 say "staging into $stage"
 rm -rf "$stage"

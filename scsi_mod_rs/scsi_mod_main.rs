@@ -8,11 +8,11 @@
 //! are exclusive: it refuses to load while `scsi_mod` is loaded, and refuses
 //! `scsi_mod` while it is loaded.
 
-use kernel::ffi::{c_char, c_int, c_ulong, c_void};
 use core::mem::MaybeUninit;
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
+use kernel::ffi::{c_char, c_int, c_ulong, c_void};
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 use kernel::types::Opaque;
@@ -308,7 +308,13 @@ pub unsafe extern "C" fn scsi_rs_register_host_driver(
 /// its version and size are checked).
 unsafe fn register_host_driver(t: &api::scsi_rs_host_template) -> Result<*mut HostDriver> {
     // SAFETY: `abi` is the first field of every interface structure.
-    unsafe { check_abi(&t.abi, "host driver", size_of::<api::scsi_rs_host_template>())? };
+    unsafe {
+        check_abi(
+            &t.abi,
+            "host driver",
+            size_of::<api::scsi_rs_host_template>(),
+        )?
+    };
     // SAFETY: the version matched, so `name` is a string pointer of ours.
     let name = unsafe { Name::copy_from(t.name) }.ok_or_else(|| {
         pr_err!("host driver registration with a missing or malformed name\n");
@@ -411,22 +417,38 @@ pub unsafe extern "C" fn scsi_rs_register_upper(
 /// `d`'s `abi` prefix is valid; the rest is read once it is checked.
 unsafe fn register_upper(d: &api::scsi_rs_upper_driver) -> Result<*mut UpperDriver> {
     // SAFETY: `abi` is the first field of every interface structure.
-    unsafe { check_abi(&d.abi, "upper-level driver", size_of::<api::scsi_rs_upper_driver>())? };
+    unsafe {
+        check_abi(
+            &d.abi,
+            "upper-level driver",
+            size_of::<api::scsi_rs_upper_driver>(),
+        )?
+    };
     // SAFETY: the version matched, so `name` is a string pointer of ours.
     let name = unsafe { Name::copy_from(d.name) }.ok_or_else(|| {
         pr_err!("upper-level driver registration with a missing or malformed name\n");
         EINVAL
     })?;
     let (Some(probe), Some(remove_cb)) = (d.probe, d.remove) else {
-        pr_err!("upper-level driver {}: probe and remove are required\n", name.as_str());
+        pr_err!(
+            "upper-level driver {}: probe and remove are required\n",
+            name.as_str()
+        );
         return Err(EINVAL);
     };
     if d.owner.is_null() || d.type_mask == 0 {
-        pr_err!("upper-level driver {}: no owner module or empty type_mask\n", name.as_str());
+        pr_err!(
+            "upper-level driver {}: no owner module or empty type_mask\n",
+            name.as_str()
+        );
         return Err(EINVAL);
     }
     if d.flags & !api::SCSI_RS_UPPER_F_INTERFACE != 0 {
-        pr_err!("upper-level driver {}: unknown flags {:#x}\n", name.as_str(), d.flags);
+        pr_err!(
+            "upper-level driver {}: unknown flags {:#x}\n",
+            name.as_str(),
+            d.flags
+        );
         return Err(EINVAL);
     }
     let interface = d.flags & api::SCSI_RS_UPPER_F_INTERFACE != 0;
@@ -453,7 +475,10 @@ unsafe fn register_upper(d: &api::scsi_rs_upper_driver) -> Result<*mut UpperDriv
     }
     let mut lists = reg.lists.lock();
     if lists.uppers.iter().flatten().any(|u| u.name.0 == name.0) {
-        pr_err!("upper-level driver {} is already registered\n", name.as_str());
+        pr_err!(
+            "upper-level driver {} is already registered\n",
+            name.as_str()
+        );
         return Err(EEXIST);
     }
     if !interface {
@@ -461,7 +486,11 @@ unsafe fn register_upper(d: &api::scsi_rs_upper_driver) -> Result<*mut UpperDriv
         // that is kept in the registry (so it does not move) until unregistered.
         let ret = unsafe { bindings::driver_register(drv) };
         if ret != 0 {
-            pr_err!("upper-level driver {}: driver_register failed ({})\n", name.as_str(), ret);
+            pr_err!(
+                "upper-level driver {}: driver_register failed ({})\n",
+                name.as_str(),
+                ret
+            );
             return Err(Error::from_errno(ret));
         }
     }
@@ -576,7 +605,9 @@ impl kernel::Module for ScsiCore {
             params.scan,
             params.max_luns
         );
-        Ok(ScsiCore { _registry: registry })
+        Ok(ScsiCore {
+            _registry: registry,
+        })
     }
 }
 

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the scsi-rs kselftests; sourced by each test script.
+# Results are KTAP, through the kernel's own ktap_helpers.sh.
+
+for d in "${BASE_DIR:-}" /kselftest_base /kselftest /usr/lib/kselftest; do
+	if [ -r "$d/kselftest/ktap_helpers.sh" ]; then
+		. "$d/kselftest/ktap_helpers.sh"
+		break
+	elif [ -r "$d/ktap_helpers.sh" ]; then
+		. "$d/ktap_helpers.sh"
+		break
+	fi
+done
+type ktap_test_pass >/dev/null 2>&1 || { echo "Bail out! ktap_helpers.sh not found"; exit 1; }
+
+# Every module of the stack, the core first.
+CORE=scsi_mod_rs
+UPPERS="sd_mod_rs sr_mod_rs st_rs sg_rs"
+LOWERS="virtio_scsi_rs aha1542_rs aha152x_rs qlogicfas_rs"
+DEPENDANTS="$UPPERS $LOWERS"
+ALL_MODULES="$CORE $DEPENDANTS"
+
+is_loaded() { [ -d "/sys/module/$1" ] && [ -e "/sys/module/$1/refcnt" ]; }
+
+# Unload everything of ours, dependants first; true if nothing is left.
+unload_all() {
+	local m
+	for m in $DEPENDANTS scsi_rs_abi_old scsi_rs_abi_new; do
+		is_loaded "$m" && rmmod "$m" 2>/dev/null
+	done
+	is_loaded $CORE && rmmod $CORE 2>/dev/null
+	for m in $ALL_MODULES; do
+		is_loaded "$m" && return 1
+	done
+	return 0
+}
+
+# The kernel log since the mark set by log_mark.
+log_mark() { LOG_MARK=$(dmesg | wc -l); }
+log_since() { dmesg | tail -n +"$((LOG_MARK + 1))"; }
+
+# Run a command, keep its stderr and status in $ERR and $RC.
+run() {
+	ERR=$( { "$@" 2>&1 1>/dev/null; } 2>&1 )
+	RC=$?
+	return $RC
+}
+
+# Assert helpers: check DESCRIPTION COMMAND...
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+	fi
+}
+
+# kmemleak: forget what is known, or report what leaked since.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_available() { [ -w $KMEMLEAK ]; }
+kmemleak_clear() { kmemleak_available && echo clear >$KMEMLEAK; }
+# Scans until objects are old enough to be reported (5 s minimum age), then
+# prints the leaks, if any, that involve our modules or the scsi bus.
+kmemleak_report() {
+	kmemleak_available || return 0
+	sleep 6
+	echo scan >$KMEMLEAK
+	echo scan >$KMEMLEAK
+	cat $KMEMLEAK
+}

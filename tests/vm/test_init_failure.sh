@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A module whose initialisation fails returns an error and leaves no trace:
+# bad parameters, and allocation failures injected by FAILSLAB at every point
+# of the load of the core and of a dependant. No oops, nothing loaded,
+# nothing registered, nothing leaked.
+. "$(dirname "$0")/lib.sh"
+
+FS=/sys/kernel/debug/failslab
+
+ktap_print_header
+ktap_set_plan 10
+
+unload_all
+kmemleak_clear
+run modprobe $CORE scan=bogus
+check "scan=bogus: the core refuses to load" test $RC -ne 0
+check "scan=bogus: the error is Invalid argument" grep -q 'Invalid argument' <<<"$ERR"
+check "scan=bogus: nothing left (no module, no bus)" bash -c "! test -e /sys/module/$CORE/refcnt && ! test -e /sys/bus/scsi"
+run modprobe $CORE max_luns=0
+check "max_luns=0: the core refuses to load" test $RC -ne 0
+
+# Fail the one slab allocation that exhausts a budget of BUDGET bytes, for
+# the loading task only; sweep the budget from 0 to what a whole successful load allocates.
+failslab_setup() {
+	echo Y >$FS/task-filter
+	echo N >$FS/ignore-gfp-wait
+	echo 100 >$FS/probability
+	echo 1 >$FS/interval
+	echo 0 >$FS/verbose
+}
+# load_with_budget BUDGET CMD...: runs CMD with one injected failure.
+load_with_budget() {
+	local budget=$1
+	shift
+	echo 1 >$FS/times
+	echo "$budget" >$FS/space
+	bash -c 'echo 1 >/proc/self/make-it-fail && exec "$@"' sh "$@" >/dev/null 2>&1
+}
+# How much a load allocates: space left after an unlimited budget.
+budget_of() {
+	local big=100000000
+	echo -1 >$FS/times
+	echo $big >$FS/space
+	bash -c 'echo 1 >/proc/self/make-it-fail && exec "$@"' sh "$@" >/dev/null 2>&1 || return 1
+	echo $((big - $(cat $FS/space)))
+}
+
+# sweep NAME CHECK-GONE CMD...: for budgets across the load, CMD must either
+# fail leaving nothing (CHECK-GONE true) or succeed; afterwards it is undone.
+sweep() {
+	local name=$1 gone=$2
+	shift 2
+	local total step b fails=0 succ=0 bad=0
+	total=$(budget_of "$@") || { echo "# $name: load fails even without injection"; return 1; }
+	eval "$UNDO"
+	step=$(( total / 48 ))
+	[ $step -lt 8 ] && step=8
+	echo "# $name: a load allocates $total bytes of slab; sweeping in steps of $step"
+	for ((b = 0; b <= total + step; b += step)); do
+		if load_with_budget $b "$@"; then
+			succ=$((succ + 1))
+			eval "$UNDO"
+		else
+			fails=$((fails + 1))
+			if ! eval "$gone"; then
+				echo "# $name: failed load at budget $b left something behind"
+				bad=$((bad + 1))
+				eval "$UNDO"
+			fi
+		fi
+	done
+	echo "# $name: $fails injected failures, $succ loads, $bad left traces"
+	[ $fails -gt 0 ] && [ $bad = 0 ]
+}
+
+if [ -d $FS ]; then
+	failslab_setup
+	UNDO="rmmod $CORE 2>/dev/null"
+	check "FAILSLAB across the load of $CORE: every failure is clean" \
+		sweep $CORE "! test -e /sys/module/$CORE/refcnt && ! test -e /sys/bus/scsi" insmod "$(modinfo -n $CORE)"
+	modprobe $CORE
+	UNDO="rmmod sd_mod_rs 2>/dev/null"
+	check "FAILSLAB across the load of sd_mod_rs: every failure is clean" \
+		sweep sd_mod_rs "! test -e /sys/module/sd_mod_rs/refcnt && ! test -e /sys/bus/scsi/drivers/sd" insmod "$(modinfo -n sd_mod_rs)"
+	UNDO="rmmod virtio_scsi_rs 2>/dev/null"
+	check "FAILSLAB across the load of virtio_scsi_rs: every failure is clean" \
+		sweep virtio_scsi_rs "! test -e /sys/module/virtio_scsi_rs/refcnt" insmod "$(modinfo -n virtio_scsi_rs)"
+	echo 0 >$FS/probability
+	check "after the sweeps the whole stack loads" bash -c "for m in $DEPENDANTS; do modprobe \$m || exit 1; done"
+else
+	for i in 1 2 3 4; do ktap_test_skip "FAILSLAB not available"; done
+fi
+check "and unloads completely" unload_all
+leaks=$(kmemleak_report)
+[ -n "$leaks" ] && echo "$leaks" | head -40 | sed 's/^/# /'
+check "kmemleak finds nothing after the failed loads" test -z "$leaks"
+ktap_finished
