@@ -162,6 +162,11 @@ unsafe impl<T: UpperDriver + Send> Send for UpperRegistration<T> {}
 // SAFETY: `&self` offers no access to anything.
 unsafe impl<T: UpperDriver> Sync for UpperRegistration<T> {}
 
+/// Calls [`UpperDriver::probe`] for the core.
+///
+/// # Safety
+///
+/// `ctx` is the `T` of an [`UpperRegistration<T>`] that is still registered.
 unsafe extern "C" fn probe_tramp<T: UpperDriver>(
     ctx: *mut c_void,
     sdev: *mut api::scsi_rs_device,
@@ -178,6 +183,11 @@ unsafe extern "C" fn probe_tramp<T: UpperDriver>(
     }
 }
 
+/// Calls [`UpperDriver::remove`] for the core.
+///
+/// # Safety
+///
+/// As for `probe_tramp`.
 unsafe extern "C" fn remove_tramp<T: UpperDriver>(
     ctx: *mut c_void,
     sdev: *mut api::scsi_rs_device,

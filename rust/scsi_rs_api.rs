@@ -13,7 +13,8 @@
     improper_ctypes,
     unsafe_op_in_unsafe_fn,
     missing_docs,
-    clippy::all
+    clippy::all,
+    clippy::undocumented_unsafe_blocks
 )]
 
 include!(concat!(env!("RUST_MODFILE"), "_api_generated.rs"));

@@ -13,11 +13,21 @@ kdir=$("$SCSI_RS_TOP/scripts/build-kernel.sh" "$flavor" | tail -n1)
 kver=$(cat "$kdir/include/config/kernel.release")
 stage=$SCSI_RS_TOP/build/stage-$flavor
 km=(make -C "$kdir" "${KMAKE_ARGS[@]}")
+# Rust objects are compiled through Debian's clippy-driver (same rustc), so
+# every build is also a clippy run; its warnings are kept in the log that
+# check.sh reads.
+lint=(CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver)
+log=$SCSI_RS_TOP/build/kbuild-$flavor.log
+mkdir -p "$SCSI_RS_TOP/build"
 
 say "building modules against $flavor kernel $kver"
-"${km[@]}" M="$SCSI_RS_TOP" -j"$(nproc)" modules "$@" >&2
-# Modules used only by the tests (stale interface versions and the like).
-"${km[@]}" M="$SCSI_RS_TOP/tests/modules" KBUILD_EXTRA_SYMBOLS="$SCSI_RS_TOP/Module.symvers" -j"$(nproc)" modules >&2
+{
+	"${km[@]}" "${lint[@]}" M="$SCSI_RS_TOP" -j"$(nproc)" modules "$@" &&
+		# Modules used only by the tests (other interface versions).
+		"${km[@]}" "${lint[@]}" M="$SCSI_RS_TOP/tests/modules" \
+			KBUILD_EXTRA_SYMBOLS="$SCSI_RS_TOP/Module.symvers" -j"$(nproc)" modules
+} 2>&1 | tee "$log" >&2
+[ "${PIPESTATUS[0]}" = 0 ] || { say "module build failed (log: $log)"; exit 1; }
 
 say "staging into $stage"
 rm -rf "$stage"

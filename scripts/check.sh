@@ -44,6 +44,15 @@ else
 fi
 rm -f /tmp/rustfmt.$$
 
+# 2b. clippy: the module build runs every Rust object through clippy-driver.
+klog=build/kbuild-$KFLAVOR.log
+if [ -f "$klog" ] && ! grep -qE '^(warning|error)(\[|:)' "$klog"; then
+	result ok "clippy: no warnings in the module build"
+else
+	grep -E '^(warning|error)' -A6 "$klog" 2>/dev/null | head -30 | sed 's/^/# /'
+	result fail "clippy: no warnings in the module build"
+fi
+
 # 3. The suite in the VM.
 if [ $host_only = 0 ]; then
 	kdir=$(scripts/build-kernel.sh "$KFLAVOR" | tail -n1)

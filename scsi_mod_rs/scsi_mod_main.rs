@@ -215,6 +215,10 @@ static MODULE_NB: KernelCell<bindings::notifier_block> =
     }));
 
 /// Refuses the C mid-layer while we are loaded: both own bus `scsi`.
+///
+/// # Safety
+///
+/// Called by the module notifier chain, with `data` the module changing state.
 unsafe extern "C" fn module_notify(
     _nb: *mut bindings::notifier_block,
     action: c_ulong,

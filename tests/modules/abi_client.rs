@@ -10,10 +10,20 @@ use kernel::error::to_result;
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
 
+/// Never called: the registration is refused.
+///
+/// # Safety
+///
+/// Any arguments.
 unsafe extern "C" fn probe(_ctx: *mut c_void, _sdev: *mut api::scsi_rs_device) -> c_int {
     ENODEV.to_errno()
 }
 
+/// Never called: the registration is refused.
+///
+/// # Safety
+///
+/// Any arguments.
 unsafe extern "C" fn remove(_ctx: *mut c_void, _sdev: *mut api::scsi_rs_device) {}
 
 pub(crate) struct AbiClient {
