@@ -239,16 +239,17 @@ unsafe extern "C" fn module_notify(
     NOTIFY_DONE
 }
 
-/// Whether the C mid-layer is loaded (its exported `scsi_host_alloc` resolves).
+/// Whether the C mid-layer is loaded: its `scsi_device_from_queue` resolves
+/// (`symbol_get` only resolves GPL-only exports, which that one is).
 fn c_core_loaded() -> bool {
     // SAFETY: `__symbol_get` takes a NUL-terminated name and returns the
     // symbol's address with a reference on its module, or null.
-    let p = unsafe { bindings::__symbol_get(c"scsi_host_alloc".as_ptr().cast()) };
+    let p = unsafe { bindings::__symbol_get(c"scsi_device_from_queue".as_ptr().cast()) };
     if p.is_null() {
         return false;
     }
     // SAFETY: drops the module reference that the successful get took.
-    unsafe { bindings::__symbol_put(c"scsi_host_alloc".as_ptr().cast()) };
+    unsafe { bindings::__symbol_put(c"scsi_device_from_queue".as_ptr().cast()) };
     true
 }
 
