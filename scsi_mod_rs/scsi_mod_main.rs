@@ -239,17 +239,22 @@ unsafe extern "C" fn module_notify(
     NOTIFY_DONE
 }
 
-/// Whether the C mid-layer is loaded: its `scsi_device_from_queue` resolves
-/// (`symbol_get` only resolves GPL-only exports, which that one is).
-fn c_core_loaded() -> bool {
-    // SAFETY: `__symbol_get` takes a NUL-terminated name and returns the
-    // symbol's address with a reference on its module, or null.
-    let p = unsafe { bindings::__symbol_get(c"scsi_device_from_queue".as_ptr().cast()) };
-    if p.is_null() {
+/// Whether the C mid-layer is loaded (or built in): `/sys/module/scsi_mod`
+/// exists. `module` is this module, whose kobject lives in that same kset.
+fn c_core_loaded(module: &ThisModule) -> bool {
+    // SAFETY: `module` is this module, live while its init runs; the loader
+    // added its kobject to the module kset before calling init.
+    let kset = unsafe { (*module.as_ptr()).mkobj.kobj.kset };
+    if kset.is_null() {
         return false;
     }
-    // SAFETY: drops the module reference that the successful get took.
-    unsafe { bindings::__symbol_put(c"scsi_device_from_queue".as_ptr().cast()) };
+    // SAFETY: `kset` is the live module kset; the name is NUL-terminated.
+    let kobj = unsafe { bindings::kset_find_obj(kset, c"scsi_mod".as_ptr().cast()) };
+    if kobj.is_null() {
+        return false;
+    }
+    // SAFETY: drops the reference `kset_find_obj` took.
+    unsafe { bindings::kobject_put(kobj) };
     true
 }
 
@@ -571,7 +576,7 @@ struct ScsiCore {
 }
 
 impl kernel::Module for ScsiCore {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let params = Params::read()?;
         let registry = KBox::pin_init(
             pin_init!(Registry {
@@ -587,7 +592,7 @@ impl kernel::Module for ScsiCore {
         }
         // Checked after the notifier is in place, so a concurrent load of the
         // C core is caught by one or the other.
-        if c_core_loaded() {
+        if c_core_loaded(module) {
             pr_err!("the C SCSI mid-layer (scsi_mod) is loaded; rmmod it and its drivers first\n");
             // SAFETY: registered above.
             unsafe { bindings::unregister_module_notifier(MODULE_NB.get()) };
