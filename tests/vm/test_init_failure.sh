@@ -9,7 +9,7 @@
 FS=/sys/kernel/debug/failslab
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 11
 
 unload_all
 kmemleak_clear
@@ -54,10 +54,14 @@ sweep() {
 	local total step b fails=0 succ=0 bad=0
 	total=$(budget_of "$@") || { echo "# $name: load fails even without injection"; return 1; }
 	eval "$UNDO"
-	step=$(( total / 48 ))
+	# Coarse steps across the whole load (the module loader's allocations),
+	# then fine steps over its end, where the module's own init allocates.
+	step=$(( total / 32 ))
 	[ $step -lt 8 ] && step=8
-	echo "# $name: a load allocates $total bytes of slab; sweeping in steps of $step"
-	for ((b = 0; b <= total + step; b += step)); do
+	fine=$(( total > 6144 ? total - 6144 : 0 ))
+	echo "# $name: a load allocates $total bytes of slab; sweeping in steps of $step, then of 192 from $fine"
+	budgets=$(seq 0 $step $((total + step)); seq $fine 192 $((total + 192)))
+	for b in $budgets; do
 		if load_with_budget $b "$@"; then
 			succ=$((succ + 1))
 			eval "$UNDO"
@@ -77,8 +81,12 @@ sweep() {
 if [ -d $FS ]; then
 	failslab_setup
 	UNDO="rmmod $CORE 2>/dev/null"
+	log_mark
 	check "FAILSLAB across the load of $CORE: every failure is clean" \
 		sweep $CORE "! test -e /sys/module/$CORE/refcnt && ! test -e /sys/bus/scsi" insmod "$(modinfo -n $CORE)"
+	n=$(log_since | grep -c 'scsi_mod_rs: cannot register bus scsi')
+	echo "# the core's own init failed at bus registration $n times"
+	check "the sweep reached the core's own init (bus registration failed)" test "$n" -gt 0
 	modprobe $CORE
 	UNDO="rmmod sd_mod_rs 2>/dev/null"
 	check "FAILSLAB across the load of sd_mod_rs: every failure is clean" \
@@ -89,7 +97,7 @@ if [ -d $FS ]; then
 	echo 0 >$FS/probability
 	check "after the sweeps the whole stack loads" bash -c "for m in $DEPENDANTS; do modprobe \$m || exit 1; done"
 else
-	for i in 1 2 3 4; do ktap_test_skip "FAILSLAB not available"; done
+	for i in 1 2 3 4 5; do ktap_test_skip "FAILSLAB not available"; done
 fi
 check "and unloads completely" unload_all
 leaks=$(kmemleak_report)
