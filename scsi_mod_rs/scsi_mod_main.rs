@@ -287,22 +287,30 @@ pub extern "C" fn scsi_rs_abi_version() -> u32 {
     ABI_VERSION
 }
 
-/// Registers a host-adapter driver (see `api.h`).
+/// Runs `register` for an exported registration function: checks the
+/// pointers and the interface header before anything else of `desc` is read,
+/// stores the handle, and turns the result into 0 or a negative errno.
 ///
 /// # Safety
 ///
-/// `tmpl` points to a readable template whose leading `abi` is valid, and
-/// `out` to writable storage for the handle.
-#[no_mangle]
-pub unsafe extern "C" fn scsi_rs_register_host_driver(
-    tmpl: *const api::scsi_rs_host_template,
-    out: *mut *mut api::scsi_rs_host_driver,
+/// `desc` is null or points to at least a `struct scsi_rs_abi`, the frozen
+/// prefix of every interface structure, and to a whole `T` if that header
+/// carries this core's version and `T`'s size. `out` is null or writable.
+unsafe fn export_register<T, E, H>(
+    desc: *const T,
+    out: *mut *mut H,
+    what: &str,
+    register: fn(&T) -> Result<*mut E>,
 ) -> c_int {
-    if tmpl.is_null() || out.is_null() {
+    if desc.is_null() || out.is_null() {
         return EINVAL.to_errno();
     }
-    // SAFETY: `tmpl` is non-null and points to at least the frozen prefix.
-    match unsafe { register_host_driver(&*tmpl) } {
+    // SAFETY: non-null, and at least the frozen prefix is readable.
+    if let Err(e) = unsafe { check_abi(desc.cast(), what, size_of::<T>()) } {
+        return e.to_errno();
+    }
+    // SAFETY: version and size match, so `desc` points to a whole `T`.
+    match register(unsafe { &*desc }) {
         Ok(handle) => {
             // SAFETY: `out` is non-null and writable by the caller's contract.
             unsafe { out.write(handle.cast()) };
@@ -312,20 +320,23 @@ pub unsafe extern "C" fn scsi_rs_register_host_driver(
     }
 }
 
+/// Registers a host-adapter driver (see `api.h`).
+///
 /// # Safety
 ///
-/// `t` is a template whose `abi` prefix is valid (the rest is only read once
-/// its version and size are checked).
-unsafe fn register_host_driver(t: &api::scsi_rs_host_template) -> Result<*mut HostDriver> {
-    // SAFETY: `abi` is the first field of every interface structure.
-    unsafe {
-        check_abi(
-            &t.abi,
-            "host driver",
-            size_of::<api::scsi_rs_host_template>(),
-        )?
-    };
-    // SAFETY: the version matched, so `name` is a string pointer of ours.
+/// `tmpl` points to a template whose leading `abi` is valid (the rest is
+/// read only if it matches), and `out` to writable storage for the handle.
+#[no_mangle]
+pub unsafe extern "C" fn scsi_rs_register_host_driver(
+    tmpl: *const api::scsi_rs_host_template,
+    out: *mut *mut api::scsi_rs_host_driver,
+) -> c_int {
+    // SAFETY: the caller's contract is the one `export_register` needs.
+    unsafe { export_register(tmpl, out, "host driver", register_host_driver) }
+}
+
+fn register_host_driver(t: &api::scsi_rs_host_template) -> Result<*mut HostDriver> {
+    // SAFETY: the interface makes `name` null or a NUL-terminated string.
     let name = unsafe { Name::copy_from(t.name) }.ok_or_else(|| {
         pr_err!("host driver registration with a missing or malformed name\n");
         EINVAL
@@ -401,40 +412,19 @@ pub unsafe extern "C" fn scsi_rs_unregister_host_driver(drv: *mut api::scsi_rs_h
 ///
 /// # Safety
 ///
-/// `drv` points to a readable structure whose leading `abi` is valid, and
-/// `out` to writable storage for the handle.
+/// `drv` points to a structure whose leading `abi` is valid (the rest is
+/// read only if it matches), and `out` to writable storage for the handle.
 #[no_mangle]
 pub unsafe extern "C" fn scsi_rs_register_upper(
     drv: *const api::scsi_rs_upper_driver,
     out: *mut *mut api::scsi_rs_upper,
 ) -> c_int {
-    if drv.is_null() || out.is_null() {
-        return EINVAL.to_errno();
-    }
-    // SAFETY: `drv` is non-null and points to at least the frozen prefix.
-    match unsafe { register_upper(&*drv) } {
-        Ok(handle) => {
-            // SAFETY: `out` is non-null and writable by the caller's contract.
-            unsafe { out.write(handle.cast()) };
-            0
-        }
-        Err(e) => e.to_errno(),
-    }
+    // SAFETY: the caller's contract is the one `export_register` needs.
+    unsafe { export_register(drv, out, "upper-level driver", register_upper) }
 }
 
-/// # Safety
-///
-/// `d`'s `abi` prefix is valid; the rest is read once it is checked.
-unsafe fn register_upper(d: &api::scsi_rs_upper_driver) -> Result<*mut UpperDriver> {
-    // SAFETY: `abi` is the first field of every interface structure.
-    unsafe {
-        check_abi(
-            &d.abi,
-            "upper-level driver",
-            size_of::<api::scsi_rs_upper_driver>(),
-        )?
-    };
-    // SAFETY: the version matched, so `name` is a string pointer of ours.
+fn register_upper(d: &api::scsi_rs_upper_driver) -> Result<*mut UpperDriver> {
+    // SAFETY: the interface makes `name` null or a NUL-terminated string.
     let name = unsafe { Name::copy_from(d.name) }.ok_or_else(|| {
         pr_err!("upper-level driver registration with a missing or malformed name\n");
         EINVAL
