@@ -18,7 +18,7 @@ CMD ?=
 EXTRA ?=
 TESTS ?=
 
-export KFLAVOR
+export KFLAVOR STACK
 
 .PHONY: all setup kernel modules run check check-host clean
 

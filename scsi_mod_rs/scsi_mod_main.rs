@@ -567,6 +567,13 @@ struct ScsiCore {
 
 impl kernel::Module for ScsiCore {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        Self::start(module).inspect_err(|e| pr_err!("initialisation failed: {:?}\n", e))
+    }
+}
+
+impl ScsiCore {
+    /// Sets the core up; on error everything done so far is undone.
+    fn start(module: &'static ThisModule) -> Result<Self> {
         let params = Params::read()?;
         let registry = KBox::pin_init(
             pin_init!(Registry {

@@ -22,7 +22,20 @@ check "max_luns=0: the core refuses to load" test $RC -ne 0
 
 # Fail the one slab allocation that exhausts a budget of BUDGET bytes, for
 # the loading task only; sweep the budget from 0 to what a whole successful load allocates.
+# The driver core's bus_register() error path in 6.12 unregisters a lockdep
+# key it has not registered yet (a WARN with lockdep on) when it fails after
+# kset_register(); that is the kernel's bug, not the module's, so failures are
+# kept out of bus_register() with the stack-trace filter.
 failslab_setup() {
+	local start end
+	start=$(awk '$3 == "bus_register" { print $1; exit }' /proc/kallsyms)
+	end=$(sort /proc/kallsyms | awk -v s="$start" 'f && $1 != s { print $1; exit } $1 == s { f = 1 }')
+	if [ -n "$start" ] && [ -e $FS/reject-start ]; then
+		echo "0x$start" >$FS/reject-start
+		echo "0x$end" >$FS/reject-end
+		echo 32 >$FS/stacktrace-depth
+		echo "# failures kept out of bus_register (0x$start-0x$end)"
+	fi
 	echo Y >$FS/task-filter
 	echo N >$FS/ignore-gfp-wait
 	echo 100 >$FS/probability
@@ -58,9 +71,9 @@ sweep() {
 	# then fine steps over its end, where the module's own init allocates.
 	step=$(( total / 32 ))
 	[ $step -lt 8 ] && step=8
-	fine=$(( total > 6144 ? total - 6144 : 0 ))
-	echo "# $name: a load allocates $total bytes of slab; sweeping in steps of $step, then of 192 from $fine"
-	budgets=$(seq 0 $step $((total + step)); seq $fine 192 $((total + 192)))
+	fine=$(( total > 20480 ? total - 20480 : 0 ))
+	echo "# $name: a load allocates $total bytes of slab; sweeping in steps of $step, then of 256 from $fine"
+	budgets=$(seq 0 $step $((total + step)); seq $fine 256 $((total + 256)))
 	for b in $budgets; do
 		if load_with_budget $b "$@"; then
 			succ=$((succ + 1))
@@ -84,9 +97,9 @@ if [ -d $FS ]; then
 	log_mark
 	check "FAILSLAB across the load of $CORE: every failure is clean" \
 		sweep $CORE "! test -e /sys/module/$CORE/refcnt && ! test -e /sys/bus/scsi" insmod "$(modinfo -n $CORE)"
-	n=$(log_since | grep -c 'scsi_mod_rs: cannot register bus scsi')
-	echo "# the core's own init failed at bus registration $n times"
-	check "the sweep reached the core's own init (bus registration failed)" test "$n" -gt 0
+	n=$(log_since | grep -c 'scsi_mod_rs: initialisation failed')
+	echo "# the core's own init failed $n times"
+	check "the sweep reached the core's own init (it failed and said so)" test "$n" -gt 0
 	modprobe $CORE
 	UNDO="rmmod sd_mod_rs 2>/dev/null"
 	check "FAILSLAB across the load of sd_mod_rs: every failure is clean" \
