@@ -16,16 +16,21 @@
 #![allow(dead_code, unreachable_pub)]
 
 #[path = "scsi_rs_api.rs"]
-mod api;
+pub mod api;
 
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use kernel::bindings;
+use kernel::c_str;
 use kernel::error::to_result;
-use kernel::ffi::{c_int, c_void};
+use kernel::ffi::{c_int, c_uint, c_ulong, c_void};
 use kernel::prelude::*;
 
 /// The interface version this module was built against.
 pub const ABI_VERSION: u32 = api::SCSI_RS_ABI_VERSION;
+
+/// Size of the sense buffer of a command.
+pub const SENSE_SIZE: usize = api::SCSI_RS_SENSE_SIZE as usize;
 
 /// The frozen leading header of every interface structure.
 fn abi<T>(origin: &'static CStr) -> api::scsi_rs_abi {
@@ -41,6 +46,262 @@ pub fn core_abi_version() -> u32 {
     // SAFETY: no arguments, no preconditions.
     unsafe { api::scsi_rs_abi_version() }
 }
+
+// ---------------------------------------------------------------------------
+// Commands
+
+/// Data direction of a command.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Dir {
+    /// No data.
+    None,
+    /// Host to device (write).
+    ToDevice,
+    /// Device to host (read).
+    FromDevice,
+}
+
+impl Dir {
+    fn from_raw(d: u8) -> Self {
+        match u32::from(d) {
+            api::SCSI_RS_DIR_TO_DEVICE => Dir::ToDevice,
+            api::SCSI_RS_DIR_FROM_DEVICE => Dir::FromDevice,
+            _ => Dir::None,
+        }
+    }
+
+    fn to_raw(self) -> u8 {
+        (match self {
+            Dir::None => api::SCSI_RS_DIR_NONE,
+            Dir::ToDevice => api::SCSI_RS_DIR_TO_DEVICE,
+            Dir::FromDevice => api::SCSI_RS_DIR_FROM_DEVICE,
+        }) as u8
+    }
+}
+
+/// What the adapter says about a command besides its SCSI status.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum HostResult {
+    /// Delivered; see the status.
+    Ok = api::SCSI_RS_HOST_OK as u8,
+    /// No such target or LUN.
+    NoConnect = api::SCSI_RS_HOST_NO_CONNECT as u8,
+    /// Address out of the adapter's range.
+    BadTarget = api::SCSI_RS_HOST_BAD_TARGET as u8,
+    /// Ended by an abort.
+    Aborted = api::SCSI_RS_HOST_ABORTED as u8,
+    /// Ended by a reset.
+    Reset = api::SCSI_RS_HOST_RESET as u8,
+    /// Adapter or transport failure.
+    Error = api::SCSI_RS_HOST_ERROR as u8,
+    /// Transient transport disruption: retry.
+    Retry = api::SCSI_RS_HOST_RETRY as u8,
+}
+
+/// A command handed to a host-adapter driver. It must be given back with
+/// [`Cmd::done`] exactly once; the type is not `Clone`, and `done` consumes
+/// it. A driver that parks it in hardware turns it into a token with
+/// [`Cmd::into_raw`] and back with [`Cmd::from_raw`].
+pub struct Cmd {
+    raw: NonNull<api::scsi_rs_cmd>,
+}
+
+// SAFETY: a command may be completed from any context (the core's
+// `scsi_rs_cmd_done` is callable from interrupts); the owner of the `Cmd`
+// is the only one touching it until `done`.
+unsafe impl Send for Cmd {}
+
+impl Cmd {
+    fn c(&self) -> &api::scsi_rs_cmd {
+        // SAFETY: the core keeps the command alive and unshared with other
+        // code until it is given back, which consumes `self`.
+        unsafe { self.raw.as_ref() }
+    }
+
+    fn c_mut(&mut self) -> &mut api::scsi_rs_cmd {
+        // SAFETY: as in `c`; `&mut self` makes this the only access.
+        unsafe { self.raw.as_mut() }
+    }
+
+    /// The command descriptor block.
+    pub fn cdb(&self) -> &[u8] {
+        let c = self.c();
+        &c.cdb[..usize::from(c.cdb_len).min(c.cdb.len())]
+    }
+
+    /// Data direction.
+    pub fn dir(&self) -> Dir {
+        Dir::from_raw(self.c().dir)
+    }
+
+    /// Channel, target id and LUN.
+    pub fn address(&self) -> (u32, u32, u64) {
+        let c = self.c();
+        (c.channel, c.id, c.lun)
+    }
+
+    /// Tag, unique within the host while in flight.
+    pub fn tag(&self) -> u32 {
+        self.c().tag
+    }
+
+    /// Hardware queue index.
+    pub fn hwq(&self) -> u16 {
+        self.c().hwq
+    }
+
+    /// Bytes to transfer.
+    pub fn data_len(&self) -> u32 {
+        self.c().data_len
+    }
+
+    /// The scatter-gather list (for the adapter's binding layer) and the
+    /// number of its entries.
+    pub fn sg(&self) -> (*mut bindings::scatterlist, usize) {
+        let c = self.c();
+        (c.sgl, usize::from(c.sg_count))
+    }
+
+    /// Timeout the core applies, in milliseconds.
+    pub fn timeout_ms(&self) -> u32 {
+        self.c().timeout_ms
+    }
+
+    /// The adapter's per-command area (`cmd_priv_size` bytes).
+    pub fn lld_priv(&self) -> *mut c_void {
+        self.c().lld_priv
+    }
+
+    /// Records the outcome: SAM status, adapter result, residual and sense.
+    pub fn set_result(&mut self, status: u8, host: HostResult, resid: u32, sense: &[u8]) {
+        let c = self.c_mut();
+        c.status = status;
+        c.host = host as u8;
+        c.resid = resid.min(c.data_len);
+        let n = sense.len().min(c.sense.len());
+        c.sense[..n].copy_from_slice(&sense[..n]);
+        c.sense_len = n as u16;
+    }
+
+    /// Gives the command back to the core. Any context.
+    pub fn done(self) {
+        // SAFETY: the command came from the core and is given back once:
+        // `self` is consumed.
+        unsafe { api::scsi_rs_cmd_done(self.raw.as_ptr()) };
+    }
+
+    /// A token for the command, for hardware queues.
+    pub fn into_raw(self) -> *mut c_void {
+        self.raw.as_ptr().cast()
+    }
+
+    /// Takes back a command from its token.
+    ///
+    /// # Safety
+    ///
+    /// `p` came from [`Cmd::into_raw`] and is turned back at most once.
+    pub unsafe fn from_raw(p: *mut c_void) -> Self {
+        Cmd {
+            // SAFETY: `into_raw` of a `NonNull`.
+            raw: unsafe { NonNull::new_unchecked(p.cast()) },
+        }
+    }
+
+    /// The address of the command, for matching it against a token in an
+    /// abort without taking it.
+    pub fn as_token(&self) -> *mut c_void {
+        self.raw.as_ptr().cast()
+    }
+}
+
+/// A command seen by an upper driver while it builds its CDB.
+pub struct CmdSetup<'a> {
+    c: &'a mut api::scsi_rs_cmd,
+}
+
+impl CmdSetup<'_> {
+    /// Sets the CDB (at most 32 bytes).
+    pub fn set_cdb(&mut self, cdb: &[u8]) -> Result {
+        if cdb.is_empty() || cdb.len() > self.c.cdb.len() {
+            return Err(EINVAL);
+        }
+        self.c.cdb[..cdb.len()].copy_from_slice(cdb);
+        self.c.cdb_len = cdb.len() as u16;
+        Ok(())
+    }
+
+    /// Data direction the core derived from the request.
+    pub fn dir(&self) -> Dir {
+        Dir::from_raw(self.c.dir)
+    }
+
+    /// Bytes the core mapped for the request.
+    pub fn data_len(&self) -> u32 {
+        self.c.data_len
+    }
+
+    /// Sends no data even though the request has a payload (UNMAP parameter
+    /// lists and the like are the driver's own, see `set_payload_len`).
+    pub fn set_data_len(&mut self, len: u32) {
+        self.c.data_len = self.c.data_len.min(len);
+    }
+}
+
+/// A block-layer request, as an upper driver sees it.
+pub struct Request<'a> {
+    rq: &'a bindings::request,
+}
+
+/// Block-layer operations an upper driver turns into commands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ReqOp {
+    /// Read.
+    Read,
+    /// Write.
+    Write,
+    /// Cache flush.
+    Flush,
+    /// Discard.
+    Discard,
+    /// Write zeroes.
+    WriteZeroes,
+    /// Anything else.
+    Other(u32),
+}
+
+impl Request<'_> {
+    /// The operation.
+    pub fn op(&self) -> ReqOp {
+        let op = self.rq.cmd_flags & bindings::req_op_REQ_OP_MASK;
+        match op {
+            bindings::req_op_REQ_OP_READ => ReqOp::Read,
+            bindings::req_op_REQ_OP_WRITE => ReqOp::Write,
+            bindings::req_op_REQ_OP_FLUSH => ReqOp::Flush,
+            bindings::req_op_REQ_OP_DISCARD => ReqOp::Discard,
+            bindings::req_op_REQ_OP_WRITE_ZEROES => ReqOp::WriteZeroes,
+            o => ReqOp::Other(o),
+        }
+    }
+
+    /// First 512-byte sector.
+    pub fn pos(&self) -> u64 {
+        self.rq.__sector
+    }
+
+    /// Bytes of the request.
+    pub fn bytes(&self) -> u32 {
+        self.rq.__data_len
+    }
+
+    /// Forced unit access asked for.
+    pub fn fua(&self) -> bool {
+        self.rq.cmd_flags & (1 << bindings::req_flag_bits___REQ_FUA) != 0
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Host-adapter drivers
 
 /// Limits of a host adapter, as in the C `scsi_host_template`.
 #[derive(Clone, Copy, Debug)]
@@ -61,46 +322,196 @@ pub struct HostLimits {
     pub max_lun: u64,
 }
 
+/// What one adapter reports about itself; `0` keeps the driver's default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HostParams {
+    /// Commands in flight per host.
+    pub can_queue: u32,
+    /// Default queue depth of a device.
+    pub cmd_per_lun: u32,
+    /// Scatter-gather entries per command.
+    pub sg_tablesize: u32,
+    /// 512-byte sectors per command.
+    pub max_sectors: u32,
+    /// Highest channel number.
+    pub max_channel: u32,
+    /// Number of target ids.
+    pub max_id: u32,
+    /// Number of LUNs per target.
+    pub max_lun: u64,
+    /// Hardware queues (default 1).
+    pub nr_hw_queues: u32,
+    /// Bytes per scatter-gather entry.
+    pub max_segment_size: u32,
+    /// Segment boundary mask.
+    pub seg_boundary_mask: u64,
+    /// DMA alignment mask.
+    pub dma_alignment: u32,
+}
+
+/// Answer of [`HostDriver::queuecommand`] when the command was not taken;
+/// the command comes back to the core, which requeues it later.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Busy {
+    /// The adapter is full.
+    Host,
+    /// The target is busy.
+    Target,
+    /// The device is busy.
+    Device,
+}
+
+/// Reset levels.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ResetLevel {
+    /// One LUN.
+    Lun,
+    /// One target.
+    Target,
+    /// A bus.
+    Bus,
+    /// The whole adapter.
+    Host,
+}
+
+/// A host-adapter driver.
+pub trait HostDriver: Sized + 'static {
+    /// Driver name, the hosts' `proc_name`.
+    const NAME: &'static CStr;
+    /// Default limits of the adapters.
+    const LIMITS: HostLimits;
+    /// Per-command area the core reserves for the driver.
+    const CMD_PRIV_SIZE: u32 = 0;
+    /// Data of one adapter instance.
+    type Data: Send + Sync;
+    /// Starts a command. On `Err` the command comes back to the core
+    /// untouched (the driver must not have called `done`).
+    fn queuecommand(host: &Self::Data, cmd: Cmd) -> core::result::Result<(), (Busy, Cmd)>;
+    /// Aborts a command the adapter holds (see `api.h`).
+    fn abort(_host: &Self::Data, _cmd_token: *mut c_void) -> Result {
+        Err(EOPNOTSUPP)
+    }
+    /// Resets a LUN, target, bus or the adapter (see `api.h`).
+    fn reset(_host: &Self::Data, _level: ResetLevel, _channel: u32, _id: u32, _lun: u64) -> Result {
+        Err(EOPNOTSUPP)
+    }
+}
+
+/// Calls [`HostDriver::queuecommand`] for the core.
+///
+/// # Safety
+///
+/// `hostdata` is the `T::Data` of a live [`Host<T>`]; `cmd` a command of the
+/// core.
+unsafe extern "C" fn queuecommand_tramp<T: HostDriver>(
+    hostdata: *mut c_void,
+    cmd: *mut api::scsi_rs_cmd,
+) -> c_int {
+    let Some(raw) = NonNull::new(cmd) else {
+        return api::SCSI_RS_QC_HOST_BUSY as c_int;
+    };
+    // SAFETY: `hostdata` is the boxed data of a host that is alive while the
+    // core sends it commands (see `Host::add`).
+    let data = unsafe { &*hostdata.cast::<T::Data>() };
+    match T::queuecommand(data, Cmd { raw }) {
+        Ok(()) => api::SCSI_RS_QC_OK as c_int,
+        Err((busy, _cmd)) => (match busy {
+            Busy::Host => api::SCSI_RS_QC_HOST_BUSY,
+            Busy::Target => api::SCSI_RS_QC_TARGET_BUSY,
+            Busy::Device => api::SCSI_RS_QC_DEVICE_BUSY,
+        }) as c_int,
+    }
+}
+
+/// Calls [`HostDriver::abort`] for the core.
+///
+/// # Safety
+///
+/// As for `queuecommand_tramp`.
+unsafe extern "C" fn abort_tramp<T: HostDriver>(
+    hostdata: *mut c_void,
+    cmd: *mut api::scsi_rs_cmd,
+) -> c_int {
+    // SAFETY: as in `queuecommand_tramp`.
+    let data = unsafe { &*hostdata.cast::<T::Data>() };
+    match T::abort(data, cmd.cast()) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Calls [`HostDriver::reset`] for the core.
+///
+/// # Safety
+///
+/// As for `queuecommand_tramp`.
+unsafe extern "C" fn reset_tramp<T: HostDriver>(
+    hostdata: *mut c_void,
+    level: u32,
+    channel: u32,
+    id: u32,
+    lun: u64,
+) -> c_int {
+    // SAFETY: as in `queuecommand_tramp`.
+    let data = unsafe { &*hostdata.cast::<T::Data>() };
+    let level = match level {
+        api::SCSI_RS_RESET_LUN => ResetLevel::Lun,
+        api::SCSI_RS_RESET_TARGET => ResetLevel::Target,
+        api::SCSI_RS_RESET_BUS => ResetLevel::Bus,
+        _ => ResetLevel::Host,
+    };
+    match T::reset(data, level, channel, id, lun) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
 /// A host-adapter driver registered with the core; unregistered on drop.
-pub struct HostDriverRegistration {
+pub struct HostDriverRegistration<T: HostDriver> {
     handle: NonNull<api::scsi_rs_host_driver>,
+    _p: PhantomData<T>,
 }
 
 // SAFETY: the handle is an opaque token the core accepts from any context
 // that may sleep; the core serialises its own state.
-unsafe impl Send for HostDriverRegistration {}
-// SAFETY: as above; `&self` offers no access to the handle.
-unsafe impl Sync for HostDriverRegistration {}
+unsafe impl<T: HostDriver> Send for HostDriverRegistration<T> {}
+// SAFETY: as above; `&self` only passes the handle to the core.
+unsafe impl<T: HostDriver> Sync for HostDriverRegistration<T> {}
 
-impl HostDriverRegistration {
-    /// Registers the host-adapter driver `name` (its `proc_name`) of `module`.
-    pub fn new(
-        name: &'static CStr,
-        module: &'static ThisModule,
-        limits: HostLimits,
-    ) -> Result<Self> {
+impl<T: HostDriver> HostDriverRegistration<T> {
+    /// Registers the host-adapter driver `T` of `module`.
+    pub fn new(module: &'static ThisModule) -> Result<Self> {
+        let l = T::LIMITS;
         let tmpl = api::scsi_rs_host_template {
-            abi: abi::<api::scsi_rs_host_template>(name),
-            name: name.as_char_ptr(),
+            abi: abi::<api::scsi_rs_host_template>(T::NAME),
+            name: T::NAME.as_char_ptr(),
             owner: module.as_ptr(),
-            can_queue: limits.can_queue,
-            cmd_per_lun: limits.cmd_per_lun,
-            sg_tablesize: limits.sg_tablesize,
-            max_sectors: limits.max_sectors,
-            max_channel: limits.max_channel,
-            max_id: limits.max_id,
-            max_lun: limits.max_lun,
+            can_queue: l.can_queue,
+            cmd_per_lun: l.cmd_per_lun,
+            sg_tablesize: l.sg_tablesize,
+            max_sectors: l.max_sectors,
+            max_channel: l.max_channel,
+            max_id: l.max_id,
+            max_lun: l.max_lun,
+            cmd_priv_size: T::CMD_PRIV_SIZE,
+            reserved: 0,
+            queuecommand: Some(queuecommand_tramp::<T>),
+            abort: Some(abort_tramp::<T>),
+            reset: Some(reset_tramp::<T>),
         };
         let mut handle = core::ptr::null_mut();
         // SAFETY: `tmpl` is a complete template of this interface version and
         // `handle` is writable; the core copies what it keeps.
         to_result(unsafe { api::scsi_rs_register_host_driver(&tmpl, &mut handle) })?;
         let handle = NonNull::new(handle).ok_or(EINVAL)?;
-        Ok(Self { handle })
+        Ok(Self {
+            handle,
+            _p: PhantomData,
+        })
     }
 }
 
-impl Drop for HostDriverRegistration {
+impl<T: HostDriver> Drop for HostDriverRegistration<T> {
     fn drop(&mut self) {
         // SAFETY: the handle came from a successful registration and is
         // unregistered exactly once.
@@ -108,10 +519,143 @@ impl Drop for HostDriverRegistration {
     }
 }
 
-/// A SCSI device the core offers to an upper-level driver.
-pub struct Device {
-    raw: NonNull<api::scsi_rs_device>,
+/// One adapter instance (hostN). Dropping it removes the host and its
+/// devices (waiting for the commands the adapter still holds), then frees
+/// the driver's data.
+pub struct Host<T: HostDriver> {
+    handle: NonNull<api::scsi_rs_host>,
+    data: NonNull<T::Data>,
 }
+
+// SAFETY: the handle is an opaque token; `T::Data` is `Send + Sync`.
+unsafe impl<T: HostDriver> Send for Host<T> {}
+// SAFETY: as above.
+unsafe impl<T: HostDriver> Sync for Host<T> {}
+
+impl<T: HostDriver> Host<T> {
+    /// Adds a host for an adapter, as a child of `parent`.
+    ///
+    /// # Safety
+    ///
+    /// `parent` is a live device that outlives the returned host.
+    pub unsafe fn add(
+        reg: &HostDriverRegistration<T>,
+        parent: *mut bindings::device,
+        params: &HostParams,
+        data: KBox<T::Data>,
+    ) -> Result<Self> {
+        let p = api::scsi_rs_host_params {
+            abi: abi::<api::scsi_rs_host_params>(T::NAME),
+            can_queue: params.can_queue,
+            cmd_per_lun: params.cmd_per_lun,
+            sg_tablesize: params.sg_tablesize,
+            max_sectors: params.max_sectors,
+            max_channel: params.max_channel,
+            max_id: params.max_id,
+            max_lun: params.max_lun,
+            nr_hw_queues: params.nr_hw_queues,
+            max_segment_size: params.max_segment_size,
+            seg_boundary_mask: params.seg_boundary_mask,
+            dma_alignment: params.dma_alignment,
+            reserved: 0,
+        };
+        let data = NonNull::from(KBox::leak(data));
+        let mut handle = core::ptr::null_mut();
+        // SAFETY: `reg` is a live registration, `parent` is live by the
+        // caller's contract, `p` is complete; the data pointer stays valid
+        // until `drop` has removed the host.
+        let ret = unsafe {
+            api::scsi_rs_host_add(
+                reg.handle.as_ptr(),
+                parent,
+                &p,
+                data.as_ptr().cast(),
+                &mut handle,
+            )
+        };
+        let handle = match (to_result(ret), NonNull::new(handle)) {
+            (Ok(()), Some(h)) => h,
+            (r, _) => {
+                // SAFETY: leaked above and never handed out.
+                drop(unsafe { KBox::from_raw(data.as_ptr()) });
+                return Err(r.err().unwrap_or(EINVAL));
+            }
+        };
+        Ok(Self { handle, data })
+    }
+
+    /// The driver's data of this adapter.
+    pub fn data(&self) -> &T::Data {
+        // SAFETY: owned by `self` until drop.
+        unsafe { self.data.as_ref() }
+    }
+
+    /// The host number N (hostN).
+    pub fn host_no(&self) -> u32 {
+        // SAFETY: live handle.
+        unsafe { api::scsi_rs_host_no(self.handle.as_ptr()) }
+    }
+
+    /// Scans the buses (as the core's `scan=` says).
+    pub fn scan(&self) {
+        // SAFETY: live handle.
+        unsafe { api::scsi_rs_host_scan(self.handle.as_ptr()) }
+    }
+
+    /// A reference that hot-plug work can use while the `Host` lives.
+    pub fn events(&self) -> HostEvents {
+        HostEvents {
+            handle: self.handle,
+        }
+    }
+}
+
+impl<T: HostDriver> Drop for Host<T> {
+    fn drop(&mut self) {
+        // SAFETY: added in `add`; removed once. The core returns only when
+        // no command is left with the adapter and no callback runs.
+        unsafe { api::scsi_rs_host_remove(self.handle.as_ptr()) };
+        // SAFETY: leaked in `add`; nobody uses it after the host is gone.
+        drop(unsafe { KBox::from_raw(self.data.as_ptr()) });
+    }
+}
+
+/// Hot-plug notifications to a host's core side. Valid while its [`Host`]
+/// lives: the adapter must stop its event work before dropping the host.
+#[derive(Clone, Copy)]
+pub struct HostEvents {
+    handle: NonNull<api::scsi_rs_host>,
+}
+
+// SAFETY: an opaque token the core accepts from any process context.
+unsafe impl Send for HostEvents {}
+// SAFETY: as above.
+unsafe impl Sync for HostEvents {}
+
+impl HostEvents {
+    /// A target or LUN appeared (`lun == None`: scan all LUNs of the target).
+    pub fn scan_target(&self, channel: u32, id: u32, lun: Option<u64>) -> Result {
+        // SAFETY: live handle by the type's contract.
+        to_result(unsafe {
+            api::scsi_rs_host_scan_target(self.handle.as_ptr(), channel, id, lun.unwrap_or(!0))
+        })
+    }
+
+    /// A LUN went away.
+    pub fn remove_device(&self, channel: u32, id: u32, lun: u64) {
+        // SAFETY: live handle by the type's contract.
+        unsafe { api::scsi_rs_host_remove_device(self.handle.as_ptr(), channel, id, lun) }
+    }
+
+    /// A LUN reports a parameter change.
+    pub fn rescan_device(&self, channel: u32, id: u32, lun: u64) {
+        // SAFETY: live handle by the type's contract.
+        unsafe { api::scsi_rs_host_rescan_device(self.handle.as_ptr(), channel, id, lun) }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Upper-level drivers and devices
 
 /// Peripheral device types, as bits of [`UpperDriver::TYPES`].
 pub mod types {
@@ -133,6 +677,171 @@ pub mod types {
     pub const ALL: u32 = u32::MAX;
 }
 
+/// A SCSI device the core offers to an upper-level driver. The handle is
+/// valid from `probe` until `remove` returns; a driver keeps it in its
+/// per-device data, which `remove` gets back and drops.
+pub struct Device {
+    raw: NonNull<api::scsi_rs_device>,
+}
+
+// SAFETY: the core's device functions may be called from any process
+// context and serialise internally.
+unsafe impl Send for Device {}
+// SAFETY: as above.
+unsafe impl Sync for Device {}
+
+/// A copy of what the core knows about a device.
+pub struct DeviceInfo {
+    /// Host number.
+    pub host_no: u32,
+    /// Channel.
+    pub channel: u32,
+    /// Target id.
+    pub id: u32,
+    /// LUN.
+    pub lun: u64,
+    /// Peripheral device type.
+    pub dev_type: u8,
+    /// Removable medium.
+    pub removable: bool,
+    /// SCSI level, as the C stack counts it.
+    pub scsi_level: u8,
+    /// Standard INQUIRY data.
+    pub inquiry: [u8; 96],
+    /// Valid bytes of `inquiry`.
+    pub inquiry_len: usize,
+    /// The `H:C:T:L` device, parent of device nodes.
+    pub dev: *mut bindings::device,
+    /// The device's request queue.
+    pub queue: *mut bindings::request_queue,
+}
+
+/// A synchronous command.
+pub struct Exec<'a> {
+    /// CDB.
+    pub cdb: &'a [u8],
+    /// Direction of `buf`.
+    pub dir: Dir,
+    /// Timeout in milliseconds; 0: the device's.
+    pub timeout_ms: u32,
+    /// Retries on UNIT ATTENTION and transient errors.
+    pub retries: u32,
+}
+
+/// Outcome of a synchronous command that ran.
+pub struct ExecResult {
+    /// SAM status.
+    pub status: u8,
+    /// Adapter result.
+    pub host: u8,
+    /// Bytes not transferred.
+    pub resid: u32,
+    /// Sense data.
+    pub sense: [u8; SENSE_SIZE],
+    /// Valid bytes of `sense`.
+    pub sense_len: usize,
+}
+
+impl ExecResult {
+    /// The command completed with GOOD status.
+    pub fn good(&self) -> bool {
+        self.status == 0 && self.host == api::SCSI_RS_HOST_OK as u8
+    }
+
+    /// The valid sense bytes.
+    pub fn sense(&self) -> &[u8] {
+        &self.sense[..self.sense_len]
+    }
+}
+
+impl Device {
+    /// What the core knows about the device.
+    pub fn info(&self) -> Result<DeviceInfo> {
+        // SAFETY: all-zero is valid for this plain C structure.
+        let mut i: api::scsi_rs_device_info = unsafe { core::mem::zeroed() };
+        i.abi = abi::<api::scsi_rs_device_info>(c_str!("scsi_rs"));
+        // SAFETY: live handle (type invariant); `i` is writable.
+        to_result(unsafe { api::scsi_rs_device_info(self.raw.as_ptr(), &mut i) })?;
+        Ok(DeviceInfo {
+            host_no: i.host_no,
+            channel: i.channel,
+            id: i.id,
+            lun: i.lun,
+            dev_type: i.type_,
+            removable: i.removable != 0,
+            scsi_level: i.scsi_level,
+            inquiry: i.inquiry,
+            inquiry_len: usize::from(i.inquiry_len).min(96),
+            dev: i.dev,
+            queue: i.queue,
+        })
+    }
+
+    /// Sends a command with `buf` as its data (read into or written from,
+    /// as `x.dir` says) and waits for it.
+    pub fn execute(&self, x: &Exec<'_>, buf: &mut [u8]) -> Result<ExecResult> {
+        // SAFETY: all-zero is valid for this plain C structure.
+        let mut e: api::scsi_rs_exec = unsafe { core::mem::zeroed() };
+        e.abi = abi::<api::scsi_rs_exec>(c_str!("scsi_rs"));
+        if x.cdb.is_empty() || x.cdb.len() > e.cdb.len() {
+            return Err(EINVAL);
+        }
+        e.cdb[..x.cdb.len()].copy_from_slice(x.cdb);
+        e.cdb_len = x.cdb.len() as u16;
+        e.dir = if buf.is_empty() { 0 } else { x.dir.to_raw() };
+        e.len = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
+        e.buf = buf.as_mut_ptr().cast();
+        e.timeout_ms = x.timeout_ms;
+        e.retries = x.retries;
+        // SAFETY: live handle; `buf` is valid kernel memory of `len` bytes
+        // for the duration of the synchronous call.
+        to_result(unsafe { api::scsi_rs_execute(self.raw.as_ptr(), &mut e) })?;
+        Ok(ExecResult {
+            status: e.status,
+            host: e.host,
+            resid: e.resid,
+            sense: e.sense,
+            sense_len: usize::from(e.sense_len).min(SENSE_SIZE),
+        })
+    }
+
+    /// Pins the device and its adapter's module for an open device node;
+    /// the pin is released when the guard drops.
+    pub fn get(&self) -> Result<DevicePin> {
+        // SAFETY: live handle.
+        to_result(unsafe { api::scsi_rs_device_get(self.raw.as_ptr()) })?;
+        Ok(DevicePin { raw: self.raw })
+    }
+
+    /// The SCSI ioctls every device node supports (see `api.h`); `ENOTTY`
+    /// style `ENOIOCTLCMD` for others.
+    pub fn ioctl(&self, read: bool, write: bool, cmd: c_uint, arg: c_ulong) -> Result<c_int> {
+        let mode = if read { api::SCSI_RS_OPEN_READ } else { 0 }
+            | if write { api::SCSI_RS_OPEN_WRITE } else { 0 };
+        // SAFETY: live handle; runs in the caller's context, `arg` is a
+        // user pointer the core checks.
+        let ret = unsafe { api::scsi_rs_ioctl(self.raw.as_ptr(), mode, cmd, arg) };
+        to_result(ret).map(|()| ret)
+    }
+}
+
+/// A device pinned for an open node.
+pub struct DevicePin {
+    raw: NonNull<api::scsi_rs_device>,
+}
+
+// SAFETY: releasing the pin is allowed from any process context.
+unsafe impl Send for DevicePin {}
+// SAFETY: `&self` gives no access.
+unsafe impl Sync for DevicePin {}
+
+impl Drop for DevicePin {
+    fn drop(&mut self) {
+        // SAFETY: taken by `Device::get`, released once.
+        unsafe { api::scsi_rs_device_put(self.raw.as_ptr()) };
+    }
+}
+
 /// An upper-level driver: attaches to the devices of the types it serves.
 pub trait UpperDriver: Sync + Sized + 'static {
     /// Name on the `scsi` bus (`/sys/bus/scsi/drivers/NAME`).
@@ -142,10 +851,18 @@ pub trait UpperDriver: Sync + Sized + 'static {
     /// Attaches alongside the bus driver of each device instead of being
     /// one (the generic driver), like a class interface in the C stack.
     const INTERFACE: bool = false;
+    /// The driver's data for one device.
+    type Data: Send + Sync;
     /// Offered a device: `Ok` attaches, an error declines.
-    fn probe(&self, dev: &Device) -> Result;
+    fn probe(&self, dev: Device) -> Result<KBox<Self::Data>>;
     /// The device goes away or the driver unregisters.
-    fn remove(&self, dev: &Device);
+    fn remove(&self, data: KBox<Self::Data>);
+    /// Turns a file-system request into a command (bus drivers).
+    fn init_command(_data: &Self::Data, _rq: &Request<'_>, _cmd: &mut CmdSetup<'_>) -> Result {
+        Err(EIO)
+    }
+    /// The device may have changed.
+    fn rescan(_data: &Self::Data) {}
 }
 
 /// An upper-level driver registered with the core; unregistered on drop.
@@ -166,10 +883,12 @@ unsafe impl<T: UpperDriver> Sync for UpperRegistration<T> {}
 ///
 /// # Safety
 ///
-/// `ctx` is the `T` of an [`UpperRegistration<T>`] that is still registered.
+/// `ctx` is the `T` of an [`UpperRegistration<T>`] that is still registered;
+/// `ddata` is writable.
 unsafe extern "C" fn probe_tramp<T: UpperDriver>(
     ctx: *mut c_void,
     sdev: *mut api::scsi_rs_device,
+    ddata: *mut *mut c_void,
 ) -> c_int {
     let Some(raw) = NonNull::new(sdev) else {
         return EINVAL.to_errno();
@@ -177,8 +896,12 @@ unsafe extern "C" fn probe_tramp<T: UpperDriver>(
     // SAFETY: `ctx` is the `T` boxed in the registration, alive until the
     // core returns from unregistering it, after which it calls nothing.
     let drv = unsafe { &*ctx.cast::<T>() };
-    match drv.probe(&Device { raw }) {
-        Ok(()) => 0,
+    match drv.probe(Device { raw }) {
+        Ok(data) => {
+            // SAFETY: writable by the function's contract.
+            unsafe { ddata.write(KBox::into_raw(data).cast()) };
+            0
+        }
         Err(e) => e.to_errno(),
     }
 }
@@ -187,15 +910,52 @@ unsafe extern "C" fn probe_tramp<T: UpperDriver>(
 ///
 /// # Safety
 ///
-/// As for `probe_tramp`.
+/// As for `probe_tramp`; `ddata` is what probe stored, given back once.
 unsafe extern "C" fn remove_tramp<T: UpperDriver>(
     ctx: *mut c_void,
-    sdev: *mut api::scsi_rs_device,
+    _sdev: *mut api::scsi_rs_device,
+    ddata: *mut c_void,
 ) {
-    if let Some(raw) = NonNull::new(sdev) {
-        // SAFETY: as in `probe_tramp`.
-        let drv = unsafe { &*ctx.cast::<T>() };
-        drv.remove(&Device { raw });
+    if ddata.is_null() {
+        return;
+    }
+    // SAFETY: as in `probe_tramp`.
+    let drv = unsafe { &*ctx.cast::<T>() };
+    // SAFETY: `ddata` is the box `probe_tramp` leaked, handed back once.
+    drv.remove(unsafe { KBox::from_raw(ddata.cast::<T::Data>()) });
+}
+
+/// Calls [`UpperDriver::init_command`] for the core.
+///
+/// # Safety
+///
+/// `ddata` is the live data of an attached device, `rq` its request and
+/// `cmd` the request's command, unshared during the call.
+unsafe extern "C" fn init_command_tramp<T: UpperDriver>(
+    ddata: *mut c_void,
+    rq: *mut bindings::request,
+    cmd: *mut api::scsi_rs_cmd,
+) -> c_int {
+    if ddata.is_null() || rq.is_null() || cmd.is_null() {
+        return EIO.to_errno();
+    }
+    // SAFETY: by the function's contract.
+    let (data, rq, c) = unsafe { (&*ddata.cast::<T::Data>(), &*rq, &mut *cmd) };
+    match T::init_command(data, &Request { rq }, &mut CmdSetup { c }) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Calls [`UpperDriver::rescan`] for the core.
+///
+/// # Safety
+///
+/// `ddata` is the live data of an attached device.
+unsafe extern "C" fn rescan_tramp<T: UpperDriver>(ddata: *mut c_void) {
+    if !ddata.is_null() {
+        // SAFETY: by the function's contract.
+        T::rescan(unsafe { &*ddata.cast::<T::Data>() });
     }
 }
 
@@ -217,6 +977,8 @@ impl<T: UpperDriver> UpperRegistration<T> {
             ctx: (&*driver as *const T).cast_mut().cast(),
             probe: Some(probe_tramp::<T>),
             remove: Some(remove_tramp::<T>),
+            init_command: Some(init_command_tramp::<T>),
+            rescan: Some(rescan_tramp::<T>),
         };
         let mut handle = core::ptr::null_mut();
         // SAFETY: `desc` is complete for this interface version; `ctx` points
@@ -237,12 +999,5 @@ impl<T: UpperDriver> Drop for UpperRegistration<T> {
         // SAFETY: registered once in `new`, unregistered once here; the core
         // calls `remove` for every attached device before returning.
         unsafe { api::scsi_rs_unregister_upper(self.handle.as_ptr()) };
-    }
-}
-
-impl Device {
-    /// The core's handle, for calls the wrapper does not cover yet.
-    fn raw(&self) -> *mut api::scsi_rs_device {
-        self.raw.as_ptr()
     }
 }

@@ -11,6 +11,7 @@
     non_snake_case,
     unreachable_pub,
     improper_ctypes,
+    unused_imports,
     unsafe_op_in_unsafe_fn,
     missing_docs,
     clippy::all,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The registration interface that scsi_mod_rs exports to host-adapter
- * (low-level) drivers and to upper-level drivers.
+ * The interface that scsi_mod_rs exports to host-adapter (low-level) drivers
+ * and to upper-level drivers.
  *
  * This one header is the whole contract between the core and the modules
  * built against it. Dependants feed it to bindgen and use it through the safe
@@ -15,6 +15,8 @@
  * so a module built against another version of this header is refused when it
  * loads instead of misreading memory. Bump SCSI_RS_ABI_VERSION on any change
  * of a structure, a function or the meaning of a field.
+ *
+ * Version 2: hosts, commands, devices (see Documentation/registration.rst).
  */
 #ifndef SCSI_RS_API_H
 #define SCSI_RS_API_H
@@ -22,11 +24,16 @@
 #include <linux/types.h>
 
 #ifndef SCSI_RS_ABI_VERSION
-#define SCSI_RS_ABI_VERSION 1
+#define SCSI_RS_ABI_VERSION 2
 #endif
 
 struct module;
+struct device;
+struct scatterlist;
+struct request;
+struct request_queue;
 struct scsi_rs_host_driver;	/* a registered host-adapter driver; owned by the core */
+struct scsi_rs_host;		/* one adapter instance (hostN); owned by the core */
 struct scsi_rs_upper;		/* a registered upper-level driver; owned by the core */
 struct scsi_rs_device;		/* a SCSI device (H:C:T:L); owned by the core */
 
@@ -37,10 +44,83 @@ struct scsi_rs_abi {
 	const char *origin;	/* name of the calling module, for messages */
 };
 
+/* ------------------------------------------------------------------------
+ * Commands
+ */
+
+#define SCSI_RS_MAX_CDB		32
+#define SCSI_RS_SENSE_SIZE	96
+
+/* Data direction of a command. */
+#define SCSI_RS_DIR_NONE	0
+#define SCSI_RS_DIR_TO_DEVICE	1	/* write */
+#define SCSI_RS_DIR_FROM_DEVICE	2	/* read */
+
+/* What the adapter says about a command besides its SCSI status. */
+#define SCSI_RS_HOST_OK		0	/* delivered; see status */
+#define SCSI_RS_HOST_NO_CONNECT	1	/* no such target or LUN (selection timeout) */
+#define SCSI_RS_HOST_BAD_TARGET	2	/* address out of the adapter's range */
+#define SCSI_RS_HOST_ABORTED	3	/* ended by an abort */
+#define SCSI_RS_HOST_RESET	4	/* ended by a reset */
+#define SCSI_RS_HOST_ERROR	5	/* adapter or transport failure */
+#define SCSI_RS_HOST_RETRY	6	/* transient transport disruption: retry */
+
 /*
- * A host-adapter driver: its name (proc_name, as in /sys/class/scsi_host/hostN/proc_name),
- * the module that implements it and the limits of its adapters.
- * Registering it does not pin its module.
+ * One command. The core owns it (it lives in the block layer's request);
+ * it is handed to the adapter's queuecommand and given back with
+ * scsi_rs_cmd_done(). Every queued command is given back exactly once, also
+ * when it is aborted or its device, target or host is reset.
+ */
+struct scsi_rs_cmd {
+	/* Set by the core; read-only for the adapter. */
+	__u8 cdb[SCSI_RS_MAX_CDB];
+	__u16 cdb_len;
+	__u8 dir;		/* SCSI_RS_DIR_* */
+	__u8 reserved;
+	__u32 channel;
+	__u32 id;
+	__u64 lun;
+	__u32 tag;		/* unique within the host while in flight */
+	__u16 hwq;		/* hardware queue (0 .. nr_hw_queues - 1) */
+	__u16 sg_count;		/* entries in sgl */
+	__u32 data_len;		/* bytes to transfer */
+	__u32 timeout_ms;
+	struct scatterlist *sgl;
+	void *lld_priv;		/* cmd_priv_size bytes for the adapter */
+	/* Set by the adapter before scsi_rs_cmd_done(). */
+	__u8 status;		/* SAM status byte */
+	__u8 host;		/* SCSI_RS_HOST_* */
+	__u16 sense_len;	/* valid bytes in sense */
+	__u32 resid;		/* bytes not transferred */
+	__u8 sense[SCSI_RS_SENSE_SIZE];
+};
+
+/* Gives a command back to the core. Any context, interrupts included. */
+void scsi_rs_cmd_done(struct scsi_rs_cmd *cmd);
+
+/* ------------------------------------------------------------------------
+ * Host-adapter drivers and hosts
+ */
+
+/* queuecommand() answers */
+#define SCSI_RS_QC_OK		0	/* accepted: it will be given back */
+#define SCSI_RS_QC_HOST_BUSY	1	/* try again when a command of this host ends */
+#define SCSI_RS_QC_TARGET_BUSY	2
+#define SCSI_RS_QC_DEVICE_BUSY	3
+
+/* reset() levels */
+#define SCSI_RS_RESET_LUN	1
+#define SCSI_RS_RESET_TARGET	2
+#define SCSI_RS_RESET_BUS	3
+#define SCSI_RS_RESET_HOST	4
+
+/*
+ * A host-adapter driver: its name (proc_name, as in
+ * /sys/class/scsi_host/hostN/proc_name), the module that implements it, the
+ * default limits of its adapters and its entry points. Registering it does
+ * not pin its module; a host whose device is open does.
+ *
+ * hostdata is the pointer the driver passed to scsi_rs_host_add().
  */
 struct scsi_rs_host_template {
 	struct scsi_rs_abi abi;
@@ -50,10 +130,85 @@ struct scsi_rs_host_template {
 	__u32 cmd_per_lun;	/* default queue depth of a device */
 	__u32 sg_tablesize;	/* scatter-gather entries per command */
 	__u32 max_sectors;	/* 512-byte sectors per command */
+	__u32 max_channel;	/* highest channel number */
+	__u32 max_id;		/* number of target ids */
+	__u64 max_lun;		/* number of LUNs */
+	__u32 cmd_priv_size;	/* bytes of adapter data per command */
+	__u32 reserved;
+	/* Starts a command; SCSI_RS_QC_*. May be called from atomic context. */
+	int (*queuecommand)(void *hostdata, struct scsi_rs_cmd *cmd);
+	/*
+	 * Asks the adapter to abort a command it holds. 0: the command has
+	 * been or will be given back (with SCSI_RS_HOST_ABORTED unless it had
+	 * already finished); negative errno: the abort failed. Process context.
+	 */
+	int (*abort)(void *hostdata, struct scsi_rs_cmd *cmd);
+	/*
+	 * Resets a LUN, target, bus or the whole adapter (SCSI_RS_RESET_*). 0:
+	 * done, and every command it ended has been or will be given back.
+	 * Process context.
+	 */
+	int (*reset)(void *hostdata, __u32 level, __u32 channel, __u32 id, __u64 lun);
+};
+
+/*
+ * What one adapter instance reports about itself. Zero fields take the
+ * template's value (or the block layer's default for the DMA fields).
+ */
+struct scsi_rs_host_params {
+	struct scsi_rs_abi abi;
+	__u32 can_queue;
+	__u32 cmd_per_lun;
+	__u32 sg_tablesize;
+	__u32 max_sectors;
 	__u32 max_channel;
 	__u32 max_id;
 	__u64 max_lun;
+	__u32 nr_hw_queues;	/* request queues of the adapter (default 1) */
+	__u32 max_segment_size;	/* bytes per scatter-gather entry */
+	__u64 seg_boundary_mask;
+	__u32 dma_alignment;	/* mask: buffers must be aligned to it + 1 */
+	__u32 reserved;
 };
+
+/* Version of the core itself, for dependants that want to print it. */
+__u32 scsi_rs_abi_version(void);
+
+int scsi_rs_register_host_driver(const struct scsi_rs_host_template *tmpl,
+				 struct scsi_rs_host_driver **out);
+/* Every host of the driver must have been removed first. */
+void scsi_rs_unregister_host_driver(struct scsi_rs_host_driver *drv);
+
+/*
+ * Adds a host (hostN, a child of parent) for an adapter the driver found.
+ * Nothing is scanned until scsi_rs_host_scan(). Process context.
+ */
+int scsi_rs_host_add(struct scsi_rs_host_driver *drv, struct device *parent,
+		     const struct scsi_rs_host_params *params, void *hostdata,
+		     struct scsi_rs_host **out);
+/* The host number N of hostN. */
+__u32 scsi_rs_host_no(const struct scsi_rs_host *host);
+/* Scans the host's buses as the core's scan= parameter says (sync, async, none). */
+void scsi_rs_host_scan(struct scsi_rs_host *host);
+/*
+ * Scans one target (lun == ~0: all its LUNs) or one LUN, for hot-plug
+ * events; a device that is already there is revalidated. Process context.
+ */
+int scsi_rs_host_scan_target(struct scsi_rs_host *host, __u32 channel, __u32 id, __u64 lun);
+/* Removes the device at an address, for hot-unplug events. Process context. */
+void scsi_rs_host_remove_device(struct scsi_rs_host *host, __u32 channel, __u32 id, __u64 lun);
+/* The device at an address reports a parameter change: revalidate it. */
+void scsi_rs_host_rescan_device(struct scsi_rs_host *host, __u32 channel, __u32 id, __u64 lun);
+/*
+ * Removes the host and its devices. Commands still queued to the adapter must
+ * be given back for this to return; the adapter may fail them
+ * (SCSI_RS_HOST_NO_CONNECT) once its hardware is gone. Process context.
+ */
+void scsi_rs_host_remove(struct scsi_rs_host *host);
+
+/* ------------------------------------------------------------------------
+ * Upper-level drivers and devices
+ */
 
 /* Peripheral device types (INQUIRY byte 0, bits 4..0) an upper driver serves. */
 #define SCSI_RS_TYPE_MASK_ALL 0xffffffffU
@@ -68,8 +223,10 @@ struct scsi_rs_host_template {
 /*
  * An upper-level driver (disk, CD-ROM, tape, generic). The core offers it
  * every device whose type is in type_mask, existing ones at registration and
- * new ones as they are scanned: probe() returns 0 to attach or a negative
- * errno to decline; remove() detaches. Registering does not pin its module.
+ * new ones as they are scanned: probe() returns 0 to attach (and may set
+ * *ddata, the driver's data for the device, passed to the other callbacks)
+ * or a negative errno to decline; remove() detaches. Registering does not pin
+ * its module.
  */
 struct scsi_rs_upper_driver {
 	struct scsi_rs_abi abi;
@@ -78,19 +235,88 @@ struct scsi_rs_upper_driver {
 	__u32 type_mask;	/* bit n: peripheral device type n */
 	__u32 flags;		/* SCSI_RS_UPPER_F_* */
 	void *ctx;		/* passed back to probe and remove */
-	int (*probe)(void *ctx, struct scsi_rs_device *sdev);
-	void (*remove)(void *ctx, struct scsi_rs_device *sdev);
+	int (*probe)(void *ctx, struct scsi_rs_device *sdev, void **ddata);
+	void (*remove)(void *ctx, struct scsi_rs_device *sdev, void *ddata);
+	/*
+	 * Bus drivers: turns a file-system request of the device's queue
+	 * into a command. The core has set dir, data_len, sgl, sg_count and
+	 * the address; the driver sets cdb and cdb_len (and may lower
+	 * data_len). 0, -EAGAIN (out of resources: requeued) or another
+	 * negative errno (the request fails). Atomic context.
+	 */
+	int (*init_command)(void *ddata, struct request *rq, struct scsi_rs_cmd *cmd);
+	/*
+	 * The device may have changed (UNIT ATTENTION for capacity or
+	 * medium, sysfs rescan, adapter event). Process context. Optional.
+	 */
+	void (*rescan)(void *ddata);
 };
-
-/* Version of the core itself, for dependants that want to print it. */
-__u32 scsi_rs_abi_version(void);
-
-int scsi_rs_register_host_driver(const struct scsi_rs_host_template *tmpl,
-				 struct scsi_rs_host_driver **out);
-void scsi_rs_unregister_host_driver(struct scsi_rs_host_driver *drv);
 
 int scsi_rs_register_upper(const struct scsi_rs_upper_driver *drv,
 			   struct scsi_rs_upper **out);
 void scsi_rs_unregister_upper(struct scsi_rs_upper *drv);
+
+/* What an upper driver knows about a device. */
+struct scsi_rs_device_info {
+	struct scsi_rs_abi abi;
+	__u32 host_no;
+	__u32 channel;
+	__u32 id;
+	__u32 reserved;
+	__u64 lun;
+	__u8 type;		/* peripheral device type */
+	__u8 removable;		/* RMB */
+	__u8 scsi_level;	/* as the C stack counts it: SPC-n is n + 2 */
+	__u8 inquiry_len;	/* valid bytes in inquiry */
+	__u8 inquiry[96];	/* standard INQUIRY data */
+	struct device *dev;	/* the H:C:T:L device: parent of device nodes */
+	struct request_queue *queue;	/* the device's request queue */
+};
+int scsi_rs_device_info(struct scsi_rs_device *sdev, struct scsi_rs_device_info *out);
+
+/*
+ * Pins a device for an open device node: its host's module and the device
+ * structure. -ENXIO once the device is being removed or is offline.
+ */
+int scsi_rs_device_get(struct scsi_rs_device *sdev);
+void scsi_rs_device_put(struct scsi_rs_device *sdev);
+
+/* A synchronous command from an upper driver or the core's ioctls. */
+struct scsi_rs_exec {
+	struct scsi_rs_abi abi;
+	__u8 cdb[SCSI_RS_MAX_CDB];
+	__u16 cdb_len;
+	__u8 dir;		/* SCSI_RS_DIR_* */
+	__u8 reserved;
+	__u32 len;		/* bytes of buf */
+	void *buf;		/* kernel memory (kmalloc or vmalloc) */
+	__u32 timeout_ms;	/* 0: the device's timeout */
+	__u32 retries;		/* retries on UNIT ATTENTION and transient errors */
+	/* results */
+	__u8 status;		/* SAM status */
+	__u8 host;		/* SCSI_RS_HOST_* */
+	__u16 sense_len;
+	__u32 resid;
+	__u8 sense[SCSI_RS_SENSE_SIZE];
+};
+/*
+ * Sends a command and waits for it. 0 when the command ran (check status,
+ * host and sense), a negative errno when it could not be sent. Process
+ * context.
+ */
+int scsi_rs_execute(struct scsi_rs_device *sdev, struct scsi_rs_exec *x);
+
+/* Open mode bits for scsi_rs_ioctl(). */
+#define SCSI_RS_OPEN_READ	0x1U
+#define SCSI_RS_OPEN_WRITE	0x2U
+/*
+ * The SCSI ioctls every device node supports: SG_IO, SG_GET_VERSION_NUM,
+ * SCSI_IOCTL_GET_IDLUN, SCSI_IOCTL_GET_BUS_NUMBER, SCSI_IOCTL_SEND_COMMAND,
+ * SG_{GET,SET}_TIMEOUT, SG_GET_RESERVED_SIZE, SG_EMULATED_HOST and
+ * SCSI_IOCTL_PROBE_HOST, with the C stack's permission rules. Runs in the
+ * caller's context; -ENOIOCTLCMD for anything else.
+ */
+int scsi_rs_ioctl(struct scsi_rs_device *sdev, __u32 open_mode, unsigned int cmd,
+		  unsigned long arg);
 
 #endif /* SCSI_RS_API_H */

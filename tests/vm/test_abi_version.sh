@@ -10,7 +10,7 @@ ktap_set_plan 10
 
 unload_all
 modprobe $CORE
-for v in old:0 new:2; do
+for v in old:0 new:3; do
 	m=scsi_rs_abi_${v%:*}
 	ver=${v#*:}
 	log_mark
@@ -19,7 +19,7 @@ for v in old:0 new:2; do
 	check "$m (interface version $ver) is refused" test $RC -ne 0
 	check "$m: the error is Invalid argument" grep -q 'Invalid argument' <<<"$ERR"
 	check "$m: the kernel message names both versions" \
-		bash -c "dmesg | tail -n +$((LOG_MARK + 1)) | grep -q \"$m: upper-level driver built against interface version $ver (.*); this core implements version 1\""
+		bash -c "dmesg | tail -n +$((LOG_MARK + 1)) | grep -q \"$m: upper-level driver built against interface version $ver (.*); this core implements version 2\""
 	check "$m: nothing of it is left loaded" bash -c "! test -e /sys/module/$m"
 done
 check "the core still registers a current driver afterwards" modprobe sd_mod_rs

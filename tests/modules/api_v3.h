@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Test fixture: a newer version 2 of the interface whose upper-level driver
- * structure grew a field. A module built against it must be refused by a
- * version 1 core.
+ * Test fixture: a newer version 3 of the interface whose upper-level driver
+ * structure grew a field. A module built against it must be refused by an
+ * older core.
  */
-#ifndef SCSI_RS_API_V2_H
-#define SCSI_RS_API_V2_H
+#ifndef SCSI_RS_API_V3_H
+#define SCSI_RS_API_V3_H
 #include <linux/types.h>
 
-#define SCSI_RS_ABI_VERSION 2
+#define SCSI_RS_ABI_VERSION 3
 
 struct module;
 struct scsi_rs_upper;
