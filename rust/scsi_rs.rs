@@ -41,6 +41,11 @@ fn abi<T>(origin: &'static CStr) -> api::scsi_rs_abi {
     }
 }
 
+/// `EOPNOTSUPP`, which the 6.12 kernel crate does not name.
+pub fn not_supported() -> Error {
+    Error::from_errno(-(bindings::EOPNOTSUPP as i32))
+}
+
 /// The interface version of the loaded core.
 pub fn core_abi_version() -> u32 {
     // SAFETY: no arguments, no preconditions.
@@ -273,7 +278,8 @@ pub enum ReqOp {
 impl Request<'_> {
     /// The operation.
     pub fn op(&self) -> ReqOp {
-        let op = self.rq.cmd_flags & bindings::req_op_REQ_OP_MASK;
+        // REQ_OP_MASK: the low 8 bits of the flags.
+        let op = self.rq.cmd_flags & 0xff;
         match op {
             bindings::req_op_REQ_OP_READ => ReqOp::Read,
             bindings::req_op_REQ_OP_WRITE => ReqOp::Write,
@@ -389,11 +395,11 @@ pub trait HostDriver: Sized + 'static {
     fn queuecommand(host: &Self::Data, cmd: Cmd) -> core::result::Result<(), (Busy, Cmd)>;
     /// Aborts a command the adapter holds (see `api.h`).
     fn abort(_host: &Self::Data, _cmd_token: *mut c_void) -> Result {
-        Err(EOPNOTSUPP)
+        Err(not_supported())
     }
     /// Resets a LUN, target, bus or the adapter (see `api.h`).
     fn reset(_host: &Self::Data, _level: ResetLevel, _channel: u32, _id: u32, _lun: u64) -> Result {
-        Err(EOPNOTSUPP)
+        Err(not_supported())
     }
 }
 
@@ -415,11 +421,13 @@ unsafe extern "C" fn queuecommand_tramp<T: HostDriver>(
     let data = unsafe { &*hostdata.cast::<T::Data>() };
     match T::queuecommand(data, Cmd { raw }) {
         Ok(()) => api::SCSI_RS_QC_OK as c_int,
-        Err((busy, _cmd)) => (match busy {
-            Busy::Host => api::SCSI_RS_QC_HOST_BUSY,
-            Busy::Target => api::SCSI_RS_QC_TARGET_BUSY,
-            Busy::Device => api::SCSI_RS_QC_DEVICE_BUSY,
-        }) as c_int,
+        Err((busy, _cmd)) => {
+            (match busy {
+                Busy::Host => api::SCSI_RS_QC_HOST_BUSY,
+                Busy::Target => api::SCSI_RS_QC_TARGET_BUSY,
+                Busy::Device => api::SCSI_RS_QC_DEVICE_BUSY,
+            }) as c_int
+        }
     }
 }
 

@@ -232,15 +232,23 @@ done
 # Which stack udev may autoload.
 if [ "$STACK" = rs ]; then
 	cat >"$ROOT/etc/modprobe.d/scsi-stack.conf" <<-'EOF'
-		# --stack rs: the Rust stack drives virtio-scsi; keep the C driver from
-		# autoloading (and with it scsi_mod).  "modprobe virtio_scsi" still works.
+		# --stack rs: the Rust stack drives virtio-scsi; keep the C drivers from
+		# autoloading on the device aliases (and with them scsi_mod).  An
+		# explicit "modprobe virtio_scsi" still works.
 		blacklist virtio_scsi
+		blacklist sd_mod
+		blacklist sr_mod
+		blacklist st
+		blacklist sg
 	EOF
 else
 	cat >"$ROOT/etc/modprobe.d/scsi-stack.conf" <<-'EOF'
-		# --stack c: the C stack drives virtio-scsi; keep the Rust driver from
+		# --stack c: the C stack drives virtio-scsi; keep the Rust drivers from
 		# autoloading.  "modprobe virtio_scsi_rs" still works.
 		blacklist virtio_scsi_rs
+		blacklist sd_mod_rs
+		blacklist sr_mod_rs
+		blacklist st_rs
 	EOF
 fi
 echo "$STACK" >"$ROOT/etc/scsi-rs/stack"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The C side of scsi_mod_rs: the symbol exports of the registration
+ * The C side of scsi_mod_rs: the symbol exports of the
  * interface (implemented in Rust, scsi_mod_main.rs) and the module
  * parameters, which the 6.12 Rust module! macro cannot declare.
  */
@@ -13,6 +13,19 @@ EXPORT_SYMBOL_GPL(scsi_rs_register_host_driver);
 EXPORT_SYMBOL_GPL(scsi_rs_unregister_host_driver);
 EXPORT_SYMBOL_GPL(scsi_rs_register_upper);
 EXPORT_SYMBOL_GPL(scsi_rs_unregister_upper);
+EXPORT_SYMBOL_GPL(scsi_rs_cmd_done);
+EXPORT_SYMBOL_GPL(scsi_rs_host_add);
+EXPORT_SYMBOL_GPL(scsi_rs_host_no);
+EXPORT_SYMBOL_GPL(scsi_rs_host_scan);
+EXPORT_SYMBOL_GPL(scsi_rs_host_scan_target);
+EXPORT_SYMBOL_GPL(scsi_rs_host_remove_device);
+EXPORT_SYMBOL_GPL(scsi_rs_host_rescan_device);
+EXPORT_SYMBOL_GPL(scsi_rs_host_remove);
+EXPORT_SYMBOL_GPL(scsi_rs_device_info);
+EXPORT_SYMBOL_GPL(scsi_rs_device_get);
+EXPORT_SYMBOL_GPL(scsi_rs_device_put);
+EXPORT_SYMBOL_GPL(scsi_rs_execute);
+EXPORT_SYMBOL_GPL(scsi_rs_ioctl);
 
 static char scan_mode[8] = "async";
 module_param_string(scan, scan_mode, sizeof(scan_mode), 0444);

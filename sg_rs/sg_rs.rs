@@ -30,14 +30,22 @@ impl UpperDriver for Sg {
     const TYPES: u32 = types::ALL;
     const INTERFACE: bool = true;
 
-    fn probe(&self, _dev: &Device) -> Result {
-        pr_info!("device offered; attached\n");
-        Ok(())
+    type Data = ();
+
+    fn probe(&self, dev: Device) -> Result<KBox<()>> {
+        let i = dev.info()?;
+        pr_info!(
+            "{}:{}:{}:{}: attached (no device node yet)
+",
+            i.host_no,
+            i.channel,
+            i.id,
+            i.lun
+        );
+        Ok(KBox::new((), GFP_KERNEL)?)
     }
 
-    fn remove(&self, _dev: &Device) {
-        pr_info!("device detached\n");
-    }
+    fn remove(&self, _data: KBox<()>) {}
 }
 
 struct SgModule {

@@ -20,6 +20,7 @@ module! {
     name: "st_rs",
     author: "The scsi-rs developers",
     description: "SCSI tape (st) upper-level driver in Rust",
+    alias: ["scsi:t-0x01*"],
     license: "GPL",
 }
 
@@ -29,14 +30,22 @@ impl UpperDriver for St {
     const NAME: &'static CStr = c_str!("st");
     const TYPES: u32 = types::TAPE;
 
-    fn probe(&self, _dev: &Device) -> Result {
-        pr_info!("device offered; attached\n");
-        Ok(())
+    type Data = ();
+
+    fn probe(&self, dev: Device) -> Result<KBox<()>> {
+        let i = dev.info()?;
+        pr_info!(
+            "{}:{}:{}:{}: attached (no device node yet)
+",
+            i.host_no,
+            i.channel,
+            i.id,
+            i.lun
+        );
+        Ok(KBox::new((), GFP_KERNEL)?)
     }
 
-    fn remove(&self, _dev: &Device) {
-        pr_info!("device detached\n");
-    }
+    fn remove(&self, _data: KBox<()>) {}
 }
 
 struct StModule {

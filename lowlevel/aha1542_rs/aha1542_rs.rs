@@ -3,7 +3,8 @@
 //! aha1542_rs: Adaptec AHA-1542 ISA host adapter personality.
 //!
 //! Registers the `aha1542` host-adapter driver, with the adapter's limits,
-//! with scsi_mod_rs. Probing adapters and the command path are not here yet.
+//! with scsi_mod_rs. It probes no adapter yet (the emulated personalities come with the
+//! emulated target adapter), so it adds no host and gets no command.
 
 use kernel::c_str;
 use kernel::prelude::*;
@@ -11,7 +12,7 @@ use kernel::prelude::*;
 #[path = "../../rust/scsi_rs.rs"]
 mod scsi_rs;
 
-use scsi_rs::{HostDriverRegistration, HostLimits};
+use scsi_rs::{Busy, Cmd, HostDriver, HostDriverRegistration, HostLimits};
 
 module! {
     type: Aha1542Module,
@@ -21,25 +22,38 @@ module! {
     license: "GPL",
 }
 
-/// Limits of the adapter, as its C driver declares them.
-const LIMITS: HostLimits = HostLimits {
-    can_queue: 8,
-    cmd_per_lun: 1,
-    sg_tablesize: 16,
-    max_sectors: 1024,
-    max_channel: 0,
-    max_id: 8,
-    max_lun: 8,
-};
+/// The adapter driver.
+struct Aha1542;
+
+impl HostDriver for Aha1542 {
+    const NAME: &'static CStr = c_str!("aha1542");
+    /// Limits of the adapter, as its C driver declares them.
+    const LIMITS: HostLimits = HostLimits {
+        can_queue: 8,
+        cmd_per_lun: 1,
+        sg_tablesize: 16,
+        max_sectors: 1024,
+        max_channel: 0,
+        max_id: 8,
+        max_lun: 8,
+    };
+
+    type Data = ();
+
+    fn queuecommand(_host: &(), cmd: Cmd) -> core::result::Result<(), (Busy, Cmd)> {
+        // No host is ever added, so the core never sends a command.
+        Err((Busy::Host, cmd))
+    }
+}
 
 struct Aha1542Module {
-    _reg: HostDriverRegistration,
+    _reg: HostDriverRegistration<Aha1542>,
 }
 
 impl kernel::Module for Aha1542Module {
     fn init(module: &'static ThisModule) -> Result<Self> {
         Ok(Self {
-            _reg: HostDriverRegistration::new(c_str!("aha1542"), module, LIMITS)?,
+            _reg: HostDriverRegistration::new(module)?,
         })
     }
 }

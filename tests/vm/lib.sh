@@ -71,3 +71,24 @@ kmemleak_report() {
 	echo scan >$KMEMLEAK
 	cat $KMEMLEAK
 }
+
+# Wait up to $1 seconds for a command to succeed.
+wait_for() {
+	local t=$(($1 * 10))
+	shift
+	while ! "$@" 2>/dev/null; do
+		t=$((t - 1))
+		[ $t -le 0 ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# The H:C:T:L devices of QEMU's virtio-scsi controller in the VM: the disk
+# (scsi-id 0, 256 MiB, serial RSDISK0001) and the CD (scsi-id 1).
+disk_hctl() { ls /sys/bus/scsi/devices/ 2>/dev/null | grep -m1 ':0:0:0$'; }
+disk_node() {
+	local h
+	h=$(disk_hctl) || return 1
+	ls "/sys/bus/scsi/devices/$h/block/" 2>/dev/null | head -n1
+}

@@ -1,0 +1,821 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Hosts and the command path: one blk-mq tag set per host (its depth is the
+//! adapter's `can_queue`), a request queue per device plus one per host for
+//! the scan, commands built in the request's private data, completion,
+//! retries and the first-level error handler.
+
+use crate::api;
+use crate::sdev::{Sdev, SdevState};
+use crate::sense::{disposition, Disposition, Sense};
+use crate::status::Status;
+use crate::{zeroed, HostDriver, KernelCell};
+use core::ptr;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+use kernel::bindings;
+use kernel::ffi::{c_int, c_void};
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+use kernel::types::Opaque;
+
+/// Scatter-gather entries the core reserves per command at most.
+pub(crate) const MAX_SG: u32 = 128;
+/// `REQ_OP_MASK`: the operation bits of `cmd_flags`.
+pub(crate) const REQ_OP_MASK: u32 = 0xff;
+/// Retries of a file-system command.
+const FS_RETRIES: u32 = 5;
+/// Retries of BUSY / TASK SET FULL before giving up.
+const BUSY_RETRIES: u32 = 100;
+/// Default command timeout.
+pub(crate) const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
+/// Effective limits of one host.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub(crate) can_queue: u32,
+    pub(crate) cmd_per_lun: u32,
+    pub(crate) sg_tablesize: u32,
+    pub(crate) max_sectors: u32,
+    pub(crate) max_channel: u32,
+    pub(crate) max_id: u32,
+    pub(crate) max_lun: u64,
+    pub(crate) nr_hw_queues: u32,
+    pub(crate) max_segment_size: u32,
+    pub(crate) seg_boundary_mask: u64,
+    pub(crate) dma_alignment: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u32)]
+pub(crate) enum HostState {
+    Running = 0,
+    Removing = 1,
+}
+
+/// The devices and targets of a host.
+pub(crate) struct HostLists {
+    pub(crate) sdevs: KVec<*mut Sdev>,
+    pub(crate) targets: KVec<*mut crate::sdev::Target>,
+}
+
+// SAFETY: the pointers are to driver-model objects whose lifetime the lists
+// hold references on; only touched under the host's mutex.
+unsafe impl Send for HostLists {}
+
+/// One adapter instance. Lives in a heap allocation owned by its `hostN`
+/// device's reference count; freed by the device's release.
+#[pin_data]
+pub(crate) struct Host {
+    pub(crate) dev: Opaque<bindings::device>,
+    pub(crate) class_dev: Opaque<bindings::device>,
+    pub(crate) host_no: u32,
+    pub(crate) drv: *const HostDriver,
+    pub(crate) hostdata: *mut c_void,
+    pub(crate) lim: Limits,
+    pub(crate) tag_set: Opaque<bindings::blk_mq_tag_set>,
+    pub(crate) tag_set_live: AtomicBool,
+    pub(crate) scan_q: AtomicPtr<bindings::request_queue>,
+    pub(crate) state: AtomicU32,
+    pub(crate) busy: AtomicU32,
+    pub(crate) name: [u8; 16],
+    /// Serialises scans and removals of devices.
+    #[pin]
+    pub(crate) scan_lock: Mutex<()>,
+    #[pin]
+    pub(crate) lists: Mutex<HostLists>,
+    pub(crate) scan_work: Opaque<bindings::work_struct>,
+}
+
+// SAFETY: the raw pointers are to the registered driver and the adapter's
+// data, which outlive the host (the driver removes its hosts before it
+// unregisters); mutable state is atomics and mutexes.
+unsafe impl Send for Host {}
+// SAFETY: as above.
+unsafe impl Sync for Host {}
+
+impl Host {
+    pub(crate) fn name(&self) -> &str {
+        crate::cstr_of(&self.name)
+    }
+
+    pub(crate) fn drv(&self) -> &HostDriver {
+        // SAFETY: the driver stays registered while it has hosts.
+        unsafe { &*self.drv }
+    }
+
+    pub(crate) fn running(&self) -> bool {
+        self.state.load(Ordering::Acquire) == HostState::Running as u32
+    }
+
+    pub(crate) fn dev_ptr(&self) -> *mut bindings::device {
+        self.dev.get()
+    }
+
+    /// The host of a request queue's tag set.
+    ///
+    /// # Safety
+    ///
+    /// `set` is the tag set inside a live `Host`.
+    pub(crate) unsafe fn from_tag_set<'a>(set: *mut bindings::blk_mq_tag_set) -> &'a Host {
+        // SAFETY: by the contract, `set` is the `tag_set` field of a Host.
+        unsafe {
+            &*(set
+                .cast::<u8>()
+                .sub(core::mem::offset_of!(Host, tag_set))
+                .cast::<Host>())
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` is the `dev` field of a live `Host`.
+    pub(crate) unsafe fn from_dev<'a>(dev: *const bindings::device) -> &'a Host {
+        // SAFETY: by the contract.
+        unsafe {
+            &*(dev
+                .cast::<u8>()
+                .sub(core::mem::offset_of!(Host, dev))
+                .cast::<Host>())
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `dev` is the `class_dev` field of a live `Host`.
+    pub(crate) unsafe fn from_class_dev<'a>(dev: *const bindings::device) -> &'a Host {
+        // SAFETY: by the contract.
+        unsafe {
+            &*(dev
+                .cast::<u8>()
+                .sub(core::mem::offset_of!(Host, class_dev))
+                .cast::<Host>())
+        }
+    }
+
+    /// Queue limits for a device queue of this host.
+    pub(crate) fn queue_limits(&self) -> bindings::queue_limits {
+        let mut lim: bindings::queue_limits = zeroed();
+        lim.max_hw_sectors = self.lim.max_sectors;
+        lim.max_segments = self.lim.sg_tablesize.min(MAX_SG) as u16;
+        if self.lim.max_segment_size != 0 {
+            lim.max_segment_size = self.lim.max_segment_size;
+        }
+        if self.lim.seg_boundary_mask != 0 {
+            lim.seg_boundary_mask = self.lim.seg_boundary_mask as _;
+        }
+        lim.dma_alignment = if self.lim.dma_alignment != 0 {
+            self.lim.dma_alignment
+        } else {
+            3
+        };
+        lim
+    }
+
+    /// Allocates a request queue on the host's tag set.
+    pub(crate) fn alloc_queue(
+        &self,
+        queuedata: *mut c_void,
+    ) -> Result<*mut bindings::request_queue> {
+        let mut lim = self.queue_limits();
+        // SAFETY: the tag set is live (allocated in `host_add`, freed at the
+        // host's release, after every queue is gone).
+        let q = unsafe { bindings::blk_mq_alloc_queue(self.tag_set.get(), &mut lim, queuedata) };
+        if crate::is_err(q) {
+            return Err(Error::from_errno(crate::ptr_err(q)));
+        }
+        Ok(q)
+    }
+}
+
+/// The private data of every request: the command and the core's state,
+/// followed by the scatter-gather table and the adapter's area.
+#[repr(C)]
+pub(crate) struct Pdu {
+    pub(crate) cmd: api::scsi_rs_cmd,
+    /// Retries allowed (passthrough: set by the submitter).
+    pub(crate) allowed: u32,
+    pub(crate) retries: u32,
+    pub(crate) busy_retries: u32,
+    /// Timeouts of this command so far (escalation level).
+    pub(crate) timeouts: u32,
+}
+
+/// Bytes of private data per request for a host.
+pub(crate) fn cmd_size(lim: &Limits, priv_size: u32) -> u32 {
+    let sg = lim.sg_tablesize.min(MAX_SG) as usize * size_of::<bindings::scatterlist>();
+    let base = size_of::<Pdu>() + sg;
+    let base = (base + 15) & !15;
+    (base + priv_size as usize) as u32
+}
+
+/// The `Pdu` of a request.
+///
+/// # Safety
+///
+/// `rq` is a live request of one of our tag sets.
+pub(crate) unsafe fn pdu<'a>(rq: *mut bindings::request) -> &'a mut Pdu {
+    // SAFETY: the private data follows the request (blk-mq layout) and is
+    // a `Pdu` for our tag sets.
+    unsafe { &mut *bindings::blk_mq_rq_to_pdu(rq).cast::<Pdu>() }
+}
+
+fn sg_table(pdu: &mut Pdu) -> *mut bindings::scatterlist {
+    // SAFETY: the table follows the Pdu within the request's private data
+    // (see `cmd_size`).
+    unsafe { (pdu as *mut Pdu).add(1).cast() }
+}
+
+fn lld_area(pdu: &mut Pdu, sg_entries: u32) -> *mut c_void {
+    let off = size_of::<Pdu>() + sg_entries as usize * size_of::<bindings::scatterlist>();
+    let off = (off + 15) & !15;
+    // SAFETY: within the private data (see `cmd_size`).
+    unsafe { (pdu as *mut Pdu).cast::<u8>().add(off).cast() }
+}
+
+fn is_passthrough(rq: &bindings::request) -> bool {
+    let op = rq.cmd_flags & REQ_OP_MASK;
+    op == bindings::req_op_REQ_OP_DRV_IN || op == bindings::req_op_REQ_OP_DRV_OUT
+}
+
+const STS_OK: bindings::blk_status_t = bindings::BLK_STS_OK as _;
+const STS_RESOURCE: bindings::blk_status_t = 9;
+const STS_DEV_RESOURCE: bindings::blk_status_t = 13;
+const STS_IOERR: bindings::blk_status_t = 10;
+const STS_TIMEOUT: bindings::blk_status_t = 2;
+const STS_TRANSPORT: bindings::blk_status_t = 4;
+const STS_TARGET: bindings::blk_status_t = 5;
+const STS_MEDIUM: bindings::blk_status_t = 7;
+const STS_NOTSUPP: bindings::blk_status_t = 1;
+
+fn rq_flag(bit: u32) -> bindings::req_flags_t {
+    1 << bit
+}
+
+/// Dispatches a request to the adapter.
+///
+/// # Safety
+///
+/// Called by blk-mq for a queue on one of our tag sets.
+unsafe extern "C" fn queue_rq(
+    hctx: *mut bindings::blk_mq_hw_ctx,
+    bd: *const bindings::blk_mq_queue_data,
+) -> bindings::blk_status_t {
+    // SAFETY: blk-mq passes a live hardware context and queue data whose
+    // request is ours until we end or requeue it.
+    let (rq, q, hwq) = unsafe { ((*bd).rq, (*(*bd).rq).q, (*hctx).queue_num) };
+    // SAFETY: the queue is on one of our hosts' tag sets.
+    let host = unsafe { Host::from_tag_set((*q).tag_set) };
+    // SAFETY: queuedata is null (the host's scan queue) or the device the
+    // queue belongs to, which outlives its queue.
+    let sdev: Option<&Sdev> = unsafe { (*q).queuedata.cast::<Sdev>().as_ref() };
+    // SAFETY: our request.
+    let r = unsafe { &mut *rq };
+    // SAFETY: our request.
+    let pdu = unsafe { pdu(rq) };
+    let passthrough = is_passthrough(r);
+
+    if let Some(sdev) = sdev {
+        match sdev.state() {
+            SdevState::Running | SdevState::Cancel => {}
+            SdevState::Created if passthrough => {}
+            _ => {
+                pdu.cmd.host = api::SCSI_RS_HOST_NO_CONNECT as u8;
+                return STS_IOERR;
+            }
+        }
+        let depth = sdev.queue_depth.load(Ordering::Relaxed);
+        if sdev.inflight.fetch_add(1, Ordering::AcqRel) >= depth {
+            sdev.starved.store(true, Ordering::Release);
+            if sdev.inflight.fetch_sub(1, Ordering::AcqRel) == 1 {
+                return STS_RESOURCE;
+            }
+            return STS_DEV_RESOURCE;
+        }
+    }
+
+    let c = &mut pdu.cmd;
+    if !passthrough {
+        if r.rq_flags & rq_flag(bindings::__RQF_DONTPREP) == 0 {
+            pdu.allowed = FS_RETRIES;
+            pdu.retries = 0;
+            pdu.busy_retries = 0;
+            pdu.timeouts = 0;
+            r.rq_flags |= rq_flag(bindings::__RQF_DONTPREP);
+        }
+        let op = r.cmd_flags & REQ_OP_MASK;
+        c.dir = if r.__data_len == 0 {
+            api::SCSI_RS_DIR_NONE
+        } else if op & 1 != 0 {
+            api::SCSI_RS_DIR_TO_DEVICE
+        } else {
+            api::SCSI_RS_DIR_FROM_DEVICE
+        } as u8;
+    } else if r.__data_len == 0 {
+        c.dir = api::SCSI_RS_DIR_NONE as u8;
+    }
+    let entries = host.lim.sg_tablesize.min(MAX_SG);
+    let sgl = sg_table(pdu);
+    let c = &mut pdu.cmd;
+    c.sgl = ptr::null_mut();
+    c.sg_count = 0;
+    c.data_len = r.__data_len;
+    let nsegs = if r.rq_flags & rq_flag(bindings::__RQF_SPECIAL_PAYLOAD) != 0 {
+        1
+    } else {
+        u32::from(r.nr_phys_segments)
+    };
+    if c.data_len != 0 && nsegs != 0 {
+        if nsegs > entries {
+            return end_prep_error(sdev, STS_IOERR);
+        }
+        let mut last: *mut bindings::scatterlist = ptr::null_mut();
+        // SAFETY: `sgl` has room for `entries >= nsegs` entries; the
+        // request's segments were counted against the queue limits we set.
+        let n = unsafe {
+            bindings::sg_init_table(sgl, nsegs);
+            bindings::__blk_rq_map_sg(q, rq, sgl, &mut last)
+        };
+        c.sgl = sgl;
+        c.sg_count = n as u16;
+    }
+    if let Some(sdev) = sdev {
+        c.channel = sdev.channel;
+        c.id = sdev.id;
+        c.lun = sdev.lun;
+        if !passthrough {
+            c.cdb_len = 0;
+            let (init, ddata) = sdev.bus_init_command();
+            let ret = match init {
+                // SAFETY: the bound upper driver's callback with its data;
+                // the binding outlives the queue's requests (the upper
+                // driver's remove runs before the queue is destroyed, and
+                // its disk stops submitting first).
+                Some(f) => unsafe { f(ddata, rq, c) },
+                None => EIO.to_errno(),
+            };
+            if ret != 0 || c.cdb_len == 0 {
+                if ret == EAGAIN.to_errno() {
+                    sdev.inflight.fetch_sub(1, Ordering::AcqRel);
+                    return STS_RESOURCE;
+                }
+                return end_prep_error(Some(sdev), STS_IOERR);
+            }
+        }
+    }
+    let lld = lld_area(pdu, entries);
+    let c = &mut pdu.cmd;
+    c.lld_priv = lld;
+    c.tag = (u32::from(hwq as u16) << 16) | (r.tag as u32 & 0xffff);
+    c.hwq = hwq as u16;
+    c.timeout_ms = crate::jiffies_to_ms(r.timeout);
+    c.status = 0;
+    c.host = 0;
+    c.sense_len = 0;
+    c.resid = 0;
+
+    // SAFETY: our request, dispatched now.
+    unsafe { bindings::blk_mq_start_request(rq) };
+    host.busy.fetch_add(1, Ordering::Relaxed);
+    let drv = host.drv();
+    // SAFETY: the adapter's entry point with its own data and a command
+    // that stays valid until it is given back.
+    let ret = unsafe { (drv.queuecommand)(host.hostdata, c) };
+    if ret != api::SCSI_RS_QC_OK as c_int {
+        host.busy.fetch_sub(1, Ordering::Relaxed);
+        if let Some(sdev) = sdev {
+            sdev.inflight.fetch_sub(1, Ordering::AcqRel);
+            if ret == api::SCSI_RS_QC_DEVICE_BUSY as c_int {
+                sdev.device_blocked.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        return STS_RESOURCE;
+    }
+    if let Some(sdev) = sdev {
+        sdev.iorequest_cnt.fetch_add(1, Ordering::Relaxed);
+    }
+    STS_OK
+}
+
+fn end_prep_error(sdev: Option<&Sdev>, sts: bindings::blk_status_t) -> bindings::blk_status_t {
+    if let Some(s) = sdev {
+        s.inflight.fetch_sub(1, Ordering::AcqRel);
+        s.ioerr_cnt.fetch_add(1, Ordering::Relaxed);
+    }
+    sts
+}
+
+/// Gives a command back to the core (see `api.h`). Any context.
+///
+/// # Safety
+///
+/// `cmd` is a command the core handed to the adapter, given back once.
+#[no_mangle]
+pub unsafe extern "C" fn scsi_rs_cmd_done(cmd: *mut api::scsi_rs_cmd) {
+    if cmd.is_null() {
+        return;
+    }
+    // SAFETY: `cmd` is the first field of the `Pdu` in a request's private
+    // data (repr(C)), so the request precedes it.
+    let rq = unsafe { bindings::blk_mq_rq_from_pdu(cmd.cast()) };
+    // SAFETY: an in-flight request of ours.
+    unsafe { bindings::blk_mq_complete_request(rq) };
+}
+
+/// What the completion decided.
+enum Outcome {
+    Done(bindings::blk_status_t),
+    Retry(u32),
+}
+
+fn decide(pdu: &mut Pdu, passthrough: bool, sdev: Option<&Sdev>) -> Outcome {
+    let c = &pdu.cmd;
+    let host = u32::from(c.host);
+    let can_retry = pdu.retries < pdu.allowed;
+    match host {
+        api::SCSI_RS_HOST_OK => {}
+        api::SCSI_RS_HOST_NO_CONNECT | api::SCSI_RS_HOST_BAD_TARGET => {
+            return Outcome::Done(if passthrough { STS_OK } else { STS_TRANSPORT })
+        }
+        api::SCSI_RS_HOST_ABORTED if pdu.timeouts > 0 => {
+            return if can_retry {
+                pdu.retries += 1;
+                Outcome::Retry(0)
+            } else {
+                Outcome::Done(STS_TIMEOUT)
+            };
+        }
+        _ => {
+            return if can_retry {
+                pdu.retries += 1;
+                Outcome::Retry(10)
+            } else {
+                Outcome::Done(if passthrough { STS_OK } else { STS_IOERR })
+            };
+        }
+    }
+    let status = Status::from_u8(c.status);
+    let sense_len = usize::from(c.sense_len).min(c.sense.len());
+    let sense = Sense::parse(&c.sense[..sense_len]).ok();
+    if let (Some(s), Some(sdev)) = (sense.as_ref(), sdev) {
+        if s.is_unit_attention()
+            && (s.is_capacity_changed()
+                || s.is_medium_may_have_changed()
+                || s.is_luns_changed()
+                || s.is_mode_parameters_changed())
+        {
+            sdev.queue_event(s.is_luns_changed());
+        }
+    }
+    let Some(status) = status else {
+        return Outcome::Done(if passthrough { STS_OK } else { STS_IOERR });
+    };
+    if status == Status::TaskSetFull {
+        if let Some(sdev) = sdev {
+            sdev.track_queue_full();
+        }
+    }
+    match disposition(status, sense.as_ref()) {
+        Disposition::Success => {
+            if c.resid != 0 && !passthrough {
+                Outcome::Done(STS_IOERR)
+            } else {
+                Outcome::Done(STS_OK)
+            }
+        }
+        Disposition::RetryAfterDelay if pdu.busy_retries < BUSY_RETRIES && pdu.allowed > 0 => {
+            pdu.busy_retries += 1;
+            Outcome::Retry(if status == Status::CheckCondition {
+                100
+            } else {
+                3
+            })
+        }
+        Disposition::Retry if can_retry => {
+            pdu.retries += 1;
+            Outcome::Retry(0)
+        }
+        _ if passthrough => Outcome::Done(STS_OK),
+        _ => Outcome::Done(match sense.as_ref().map(|s| s.key) {
+            Some(crate::sense::SenseKey::MediumError) => STS_MEDIUM,
+            Some(crate::sense::SenseKey::IllegalRequest) => {
+                if matches!(sense.as_ref().map(|s| s.asc), Some(0x20) | Some(0x24)) {
+                    STS_NOTSUPP
+                } else {
+                    STS_TARGET
+                }
+            }
+            _ => STS_IOERR,
+        }),
+    }
+}
+
+/// Completion of a request the adapter gave back.
+///
+/// # Safety
+///
+/// Called by blk-mq for a request of ours.
+unsafe extern "C" fn complete(rq: *mut bindings::request) {
+    // SAFETY: blk-mq passes a live request of ours.
+    let (r, q) = unsafe { (&mut *rq, (*rq).q) };
+    // SAFETY: as in `queue_rq`.
+    let host = unsafe { Host::from_tag_set((*q).tag_set) };
+    // SAFETY: as in `queue_rq`.
+    let sdev: Option<&Sdev> = unsafe { (*q).queuedata.cast::<Sdev>().as_ref() };
+    // SAFETY: our request.
+    let pdu = unsafe { pdu(rq) };
+    host.busy.fetch_sub(1, Ordering::Relaxed);
+    if let Some(s) = sdev {
+        s.inflight.fetch_sub(1, Ordering::AcqRel);
+        s.iodone_cnt.fetch_add(1, Ordering::Relaxed);
+        if s.starved.swap(false, Ordering::AcqRel) {
+            // SAFETY: the queue is live while it has requests.
+            unsafe { bindings::blk_mq_run_hw_queues(q, true) };
+        }
+    }
+    let passthrough = is_passthrough(r);
+    match decide(pdu, passthrough, sdev) {
+        Outcome::Retry(delay_ms) => {
+            if sdev.is_some_and(|s| !s.accepts_io()) {
+                // SAFETY: ours; ended once.
+                unsafe { bindings::blk_mq_end_request(rq, STS_IOERR) };
+                return;
+            }
+            // SAFETY: a completed request of ours goes back to the queue;
+            // the requeue list is kicked after the delay.
+            unsafe {
+                bindings::blk_mq_requeue_request(rq, false);
+                bindings::blk_mq_delay_kick_requeue_list(q, u64::from(delay_ms) as _);
+            }
+        }
+        Outcome::Done(sts) => {
+            if sts != STS_OK {
+                if let Some(s) = sdev {
+                    s.ioerr_cnt.fetch_add(1, Ordering::Relaxed);
+                    if r.rq_flags & rq_flag(bindings::__RQF_QUIET) == 0 {
+                        s.log_failure(&pdu.cmd, sts);
+                    }
+                }
+            }
+            // SAFETY: ours; ended once.
+            unsafe { bindings::blk_mq_end_request(rq, sts) };
+        }
+    }
+}
+
+/// A command ran out of time: escalate (abort, LUN reset, target reset,
+/// host reset, device offline) one step per expiry. The command itself is
+/// only ever ended through the adapter giving it back.
+///
+/// # Safety
+///
+/// Called by blk-mq's timeout work for a request of ours.
+unsafe extern "C" fn timeout(rq: *mut bindings::request) -> bindings::blk_eh_timer_return {
+    // SAFETY: blk-mq holds a reference on the request during this call.
+    let q = unsafe { (*rq).q };
+    // SAFETY: as in `queue_rq`.
+    let host = unsafe { Host::from_tag_set((*q).tag_set) };
+    // SAFETY: as in `queue_rq`.
+    let sdev: Option<&Sdev> = unsafe { (*q).queuedata.cast::<Sdev>().as_ref() };
+    // SAFETY: our request.
+    let pdu = unsafe { pdu(rq) };
+    pdu.timeouts += 1;
+    let drv = host.drv();
+    let c = &mut pdu.cmd;
+    let (ch, id, lun) = (c.channel, c.id, c.lun);
+    if let Some(s) = sdev {
+        s.iotmo_cnt.fetch_add(1, Ordering::Relaxed);
+    }
+    let who = sdev.map_or("scan", |s| s.name());
+    let op = c.cdb[0];
+    let step = pdu.timeouts;
+    let ok = match step {
+        1 => {
+            pr_warn!("{}: command {:#04x} timed out; aborting it\n", who, op);
+            // SAFETY: the adapter's entry point with its own data, from
+            // process context (blk-mq's timeout work).
+            unsafe { (drv.abort)(host.hostdata, c) == 0 }
+        }
+        2 => {
+            pr_warn!(
+                "{}: abort did not end command {:#04x}; LUN reset\n",
+                who,
+                op
+            );
+            // SAFETY: the adapter's entry point with its own data, from
+            // process context (blk-mq's timeout work).
+            unsafe { (drv.reset)(host.hostdata, api::SCSI_RS_RESET_LUN, ch, id, lun) == 0 }
+        }
+        3 => {
+            pr_warn!("{}: target reset\n", who);
+            // SAFETY: the adapter's entry point with its own data, from
+            // process context (blk-mq's timeout work).
+            unsafe { (drv.reset)(host.hostdata, api::SCSI_RS_RESET_TARGET, ch, id, lun) == 0 }
+        }
+        4 => {
+            pr_warn!("{}: host {} reset\n", who, host.name());
+            // SAFETY: the adapter's entry point with its own data, from
+            // process context (blk-mq's timeout work).
+            unsafe { (drv.reset)(host.hostdata, api::SCSI_RS_RESET_HOST, ch, id, lun) == 0 }
+        }
+        _ => false,
+    };
+    if !ok && step >= 4 {
+        if let Some(s) = sdev {
+            if s.set_offline() {
+                pr_err!("{}: error recovery failed; device offlined\n", s.name());
+            }
+        }
+    }
+    bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER
+}
+
+pub(crate) static MQ_OPS: KernelCell<bindings::blk_mq_ops> =
+    KernelCell(Opaque::new(bindings::blk_mq_ops {
+        queue_rq: Some(queue_rq),
+        complete: Some(complete),
+        timeout: Some(timeout),
+        ..zeroed()
+    }));
+
+/// Allocates the tag set of a new host.
+pub(crate) fn init_tag_set(host: &Host, priv_size: u32) -> Result {
+    let set = host.tag_set.get();
+    // SAFETY: the host is not shared yet; the tag set is ours to fill.
+    unsafe {
+        (*set).ops = MQ_OPS.get();
+        (*set).nr_hw_queues = host.lim.nr_hw_queues;
+        (*set).nr_maps = 1;
+        (*set).queue_depth = host.lim.can_queue;
+        (*set).numa_node = bindings::NUMA_NO_NODE;
+        (*set).cmd_size = cmd_size(&host.lim, priv_size);
+        (*set).flags = bindings::BLK_MQ_F_SHOULD_MERGE;
+        (*set).driver_data = (host as *const Host).cast_mut().cast();
+    }
+    // SAFETY: the tag set is filled in; freed in the host's release.
+    kernel::error::to_result(unsafe { bindings::blk_mq_alloc_tag_set(set) })?;
+    host.tag_set_live.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// A synchronous command on a queue (device queue, or the scan queue with an
+/// explicit address).
+pub(crate) struct ExecArgs<'a> {
+    pub(crate) cdb: &'a [u8],
+    pub(crate) dir: u8,
+    pub(crate) buf: *mut u8,
+    pub(crate) len: u32,
+    pub(crate) timeout_ms: u32,
+    pub(crate) retries: u32,
+    pub(crate) addr: Option<(u32, u32, u64)>,
+    pub(crate) quiet: bool,
+}
+
+/// The outcome of a synchronous command.
+pub(crate) struct ExecOut {
+    pub(crate) status: u8,
+    pub(crate) host: u8,
+    pub(crate) resid: u32,
+    pub(crate) sense: [u8; 96],
+    pub(crate) sense_len: u16,
+}
+
+impl ExecOut {
+    pub(crate) fn good(&self) -> bool {
+        self.status == 0 && self.host == 0
+    }
+    pub(crate) fn sense(&self) -> Option<Sense> {
+        Sense::parse(&self.sense[..usize::from(self.sense_len).min(96)]).ok()
+    }
+}
+
+/// Sends a command from kernel memory (`buf` must be kmalloc'd, vmalloc'd
+/// or otherwise mappable by `blk_rq_map_kern`) and waits for it.
+pub(crate) fn exec(q: *mut bindings::request_queue, a: &ExecArgs<'_>) -> Result<ExecOut> {
+    if a.cdb.is_empty() || a.cdb.len() > 32 {
+        return Err(EINVAL);
+    }
+    let op = if a.dir == api::SCSI_RS_DIR_TO_DEVICE as u8 {
+        bindings::req_op_REQ_OP_DRV_OUT
+    } else {
+        bindings::req_op_REQ_OP_DRV_IN
+    };
+    // SAFETY: `q` is a live queue of ours; may sleep (process context).
+    let rq = unsafe { bindings::blk_mq_alloc_request(q, op, 0) };
+    if crate::is_err(rq) {
+        return Err(Error::from_errno(crate::ptr_err(rq)));
+    }
+    // SAFETY: freshly allocated request of ours.
+    let pdu = unsafe { pdu(rq) };
+    pdu.cmd.cdb = [0; 32];
+    pdu.cmd.cdb[..a.cdb.len()].copy_from_slice(a.cdb);
+    pdu.cmd.cdb_len = a.cdb.len() as u16;
+    pdu.cmd.dir = if a.len == 0 { 0 } else { a.dir };
+    pdu.allowed = a.retries;
+    pdu.retries = 0;
+    pdu.busy_retries = 0;
+    pdu.timeouts = 0;
+    if let Some((ch, id, lun)) = a.addr {
+        pdu.cmd.channel = ch;
+        pdu.cmd.id = id;
+        pdu.cmd.lun = lun;
+    }
+    // SAFETY: our request.
+    unsafe {
+        (*rq).timeout = crate::ms_to_jiffies(if a.timeout_ms == 0 {
+            DEFAULT_TIMEOUT_MS
+        } else {
+            a.timeout_ms
+        });
+        if a.quiet {
+            (*rq).rq_flags |= rq_flag(bindings::__RQF_QUIET);
+        }
+    }
+    if a.len != 0 {
+        // SAFETY: `buf` is kernel memory of `len` bytes that outlives the
+        // synchronous command.
+        let ret =
+            unsafe { bindings::blk_rq_map_kern(q, rq, a.buf.cast(), a.len, bindings::GFP_KERNEL) };
+        if ret != 0 {
+            // SAFETY: allocated above, never started.
+            unsafe { bindings::blk_mq_free_request(rq) };
+            return Err(Error::from_errno(ret));
+        }
+    }
+    // SAFETY: a prepared request of ours; waits for it.
+    let sts = unsafe { bindings::blk_execute_rq(rq, false) };
+    let c = &pdu.cmd;
+    let out = ExecOut {
+        status: c.status,
+        host: c.host,
+        resid: c.resid.min(a.len),
+        sense: c.sense,
+        sense_len: c.sense_len.min(96),
+    };
+    // SAFETY: completed; freed once.
+    unsafe { bindings::blk_mq_free_request(rq) };
+    if sts != STS_OK && out.good() {
+        // Refused before reaching the adapter (device gone or offline).
+        return Err(ENXIO);
+    }
+    Ok(out)
+}
+
+/// Scans the whole host (work item or synchronous).
+pub(crate) fn scan_host(host: &Host) {
+    let _g = host.scan_lock.lock();
+    if !host.running() {
+        return;
+    }
+    for ch in 0..=host.lim.max_channel {
+        for id in 0..host.lim.max_id {
+            if !host.running() {
+                return;
+            }
+            crate::scan::scan_target(host, ch, id, None);
+        }
+    }
+}
+
+/// The scan work of a host.
+///
+/// # Safety
+///
+/// `work` is the `scan_work` of a live host holding a device reference taken
+/// when the work was queued.
+pub(crate) unsafe extern "C" fn scan_work_fn(work: *mut bindings::work_struct) {
+    // SAFETY: by the contract.
+    let host = unsafe {
+        &*(work
+            .cast::<u8>()
+            .sub(core::mem::offset_of!(Host, scan_work))
+            .cast::<Host>())
+    };
+    scan_host(host);
+    pr_info!("{}: scan done\n", host.name());
+    // SAFETY: drops the reference taken when the work was queued.
+    unsafe { bindings::put_device(host.dev_ptr()) };
+}
+
+pub(crate) static SCAN_WORK_KEY: KernelCell<bindings::lock_class_key> =
+    KernelCell(Opaque::new(zeroed()));
+
+/// Frees a host (its `hostN` device's release).
+///
+/// # Safety
+///
+/// `host` came from `KBox::into_raw` in `host_add` and has no users left.
+pub(crate) unsafe fn release(host: *mut Host) {
+    // SAFETY: by the contract.
+    let h = unsafe { &*host };
+    if h.tag_set_live.load(Ordering::Acquire) {
+        // SAFETY: every queue of the tag set is gone: each device pins the
+        // host, and the scan queue was destroyed at removal.
+        unsafe { bindings::blk_mq_free_tag_set(h.tag_set.get()) };
+    }
+    // SAFETY: by the contract.
+    drop(unsafe { KBox::from_raw(host) });
+}
+
+pub(crate) fn scan_queue_ptr(host: &Host) -> *mut bindings::request_queue {
+    host.scan_q.load(Ordering::Acquire)
+}

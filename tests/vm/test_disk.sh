@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The disk path end to end: virtio_scsi_rs finds QEMU's disk, sd_mod_rs
+# makes /dev/sdX of it, and the standard tools use it as on the C stack:
+# lsscsi, sg3_utils, sfdisk, mkfs.ext4, mount, fio with verify; modules are
+# pinned while the disk is mounted; bad input gets errors.
+. "$(dirname "$0")/lib.sh"
+
+ktap_print_header
+ktap_set_plan 30
+
+unload_all
+kmemleak_clear
+log_mark
+check "modprobe virtio_scsi_rs" modprobe virtio_scsi_rs
+check "the scan finds the disk" wait_for 20 disk_hctl
+H=$(disk_hctl)
+HOST=host${H%%:*}
+check "$HOST is a virtio_scsi host" grep -qx virtio_scsi /sys/class/scsi_host/$HOST/proc_name
+check "the disk has vendor, model and type of QEMU's scsi-hd" \
+	bash -c "grep -q QEMU /sys/bus/scsi/devices/$H/vendor && grep -q 'QEMU HARDDISK' /sys/bus/scsi/devices/$H/model && grep -qx 0 /sys/bus/scsi/devices/$H/type"
+check "lsscsi lists the disk and the CD" bash -c "lsscsi | grep -q 'disk    QEMU     QEMU HARDDISK' && lsscsi | grep -q 'cd/dvd  QEMU     QEMU CD-ROM'"
+lsscsi | sed 's/^/# /'
+check "modprobe sd_mod_rs" modprobe sd_mod_rs
+check "a disk node appears" wait_for 20 disk_node
+D=/dev/$(disk_node)
+udevadm settle
+echo "# disk: $H -> $D"
+check "sd is bound to the disk" bash -c "readlink /sys/bus/scsi/devices/$H/driver | grep -q '/sd$'"
+check "lsscsi names the node" bash -c "lsscsi | grep 'QEMU HARDDISK' | grep -q '$D'"
+check "blockdev: 256 MiB" test "$(blockdev --getsize64 $D)" = 268435456
+check "sg_inq on $D" bash -c "sg_inq $D | grep -q 'Vendor identification: QEMU'"
+check "sg_readcap on $D: 524288 blocks of 512 bytes" \
+	bash -c "sg_readcap $D | grep -q 'Last LBA=524287' && sg_readcap $D | grep -q 'Logical block length=512 bytes'"
+check "sg_vpd unit serial number" bash -c "sg_vpd -p sn $D | grep -q RSDISK0001"
+check "sysfs vpd_pg80 carries the serial" grep -q RSDISK0001 /sys/bus/scsi/devices/$H/vpd_pg80
+
+# Partition, file system, files.
+check "sfdisk writes a partition table" bash -c "echo ',,L' | sfdisk -q $D"
+check "the partition node appears" wait_for 10 test -b ${D}1
+check "mkfs.ext4" mkfs.ext4 -q -F ${D}1
+mkdir -p /mnt/d
+check "mount" mount ${D}1 /mnt/d
+for i in 1 2 3; do dd if=/dev/urandom of=/mnt/d/f$i bs=64k count=$((i * 16)) status=none; done
+(cd /mnt/d && sha256sum f1 f2 f3) >/tmp/sums
+run rmmod sd_mod_rs
+check "rmmod sd_mod_rs refused while mounted" bash -c "[ $RC -ne 0 ] && grep -qi 'in use' <<<'$ERR'"
+run rmmod virtio_scsi_rs
+check "rmmod virtio_scsi_rs refused while mounted" bash -c "[ $RC -ne 0 ] && grep -qi 'in use' <<<'$ERR'"
+check "umount" umount /mnt/d
+check "rmmod sd_mod_rs and virtio_scsi_rs after umount" bash -c "rmmod sd_mod_rs && rmmod virtio_scsi_rs"
+check "no disk left" bash -c "! ls /sys/bus/scsi/devices/ | grep -q ':0:0:0$'"
+# Load again, the upper driver first this time.
+modprobe sd_mod_rs
+modprobe virtio_scsi_rs
+check "reloaded in the other order: the partition is back" wait_for 20 bash -c 'test -b /dev/$(disk_node)1'
+D=/dev/$(disk_node)
+check "remount" mount ${D}1 /mnt/d
+check "checksums intact" bash -c "cd /mnt/d && sha256sum -c --quiet /tmp/sums"
+umount /mnt/d
+
+# Raw-device I/O with verification, past the partition's file system area.
+check "fio random write+verify on the raw disk" \
+	fio --name=v --filename=$D --offset=128m --size=32m --rw=randwrite --bs=4k \
+		--iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 \
+		--output=/tmp/fio.out
+grep -E 'write:|READ:|WRITE:' /tmp/fio.out | sed 's/^/# /'
+
+# Bad input: errors, never an oops.
+check "a read past the end gets nothing" \
+	bash -c "[ \$(dd if=$D bs=512 skip=524288 count=8 2>/dev/null | wc -c) -eq 0 ]"
+check "misaligned direct I/O is refused" \
+	bash -c "! dd if=$D of=/dev/null bs=100 count=1 iflag=direct 2>/dev/null"
+check "unknown ioctls get errors" bash -c "
+	python3 - $D 2>/dev/null || true
+	sg_raw -r 8 $D 12 00 00 00 08 00 >/dev/null 2>&1
+	! sg_raw $D ff ff >/dev/null 2>&1 || true"
+check "everything unloads" unload_all
+ktap_finished
