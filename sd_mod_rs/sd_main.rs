@@ -1,0 +1,1036 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! sd_mod_rs: SCSI disk driver (the sd of the C stack).
+//!
+//! Registers the block majors of the C sd (8, 65-71, 128-135: 16 disks per
+//! major, 16 minors per disk) and, with scsi_mod_rs, the `sd` upper-level
+//! driver for disks, optical memory, RBC and ZBC devices. Each device gets a
+//! gendisk `sdX` on the core's request queue: probe spins the unit up, reads
+//! its capacity, block limits and caching mode page, and sets the queue's
+//! block sizes and cache features; `init_command` turns the queue's reads,
+//! writes and flushes into READ/WRITE(10/16) and SYNCHRONIZE CACHE(10).
+//!
+//! Not done: discard (the interface has no way to give an UNMAP or WRITE
+//! SAME command its parameter data), protection information, zoned
+//! devices (ZBC is driven as a plain disk), a shutdown hook (the write cache
+//! is flushed on remove, i.e. on hot unplug, adapter removal and rmmod).
+
+use core::fmt;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use kernel::c_str;
+use kernel::ffi::{c_int, c_ulong};
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+
+#[path = "../rust/scsi_rs.rs"]
+mod scsi_rs;
+
+#[path = "../rust/blk.rs"]
+mod blk;
+
+#[path = "../proto/src/bytes.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod bytes;
+#[path = "../proto/src/capacity.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod capacity;
+#[path = "../proto/src/cdb.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod cdb;
+#[path = "../proto/src/error.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod error;
+#[path = "../proto/src/inquiry.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod inquiry;
+#[path = "../proto/src/mode.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod mode;
+#[path = "../proto/src/sense.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod sense;
+#[path = "../proto/src/status.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod status;
+#[path = "../proto/src/vpd.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod vpd;
+
+use blk::{BlkdevMajors, DevLog, Disk, DiskConfig, DiskOps, GenDisk, Geometry, OpenMode};
+use capacity::{ReadCapacity10, ReadCapacity16};
+use mode::{CachingPage, ModeData, ModeHeader};
+use scsi_rs::{types, Device, DevicePin, Dir, Exec, ReqOp, UpperDriver, UpperRegistration};
+use sense::{Sense, SenseKey};
+
+module! {
+    type: SdModule,
+    name: "sd_mod_rs",
+    author: "The scsi-rs developers",
+    description: "SCSI disk (sd) upper-level driver in Rust",
+    license: "GPL",
+}
+
+/// Minors per disk: the whole disk and 15 partitions.
+const SD_MINORS: u32 = 16;
+/// Disks this driver names (`sda` .. `sdfan`); the C sd allows more.
+const MAX_DISKS: usize = 4096;
+/// Bytes of the buffer for the probe's commands.
+const BUF_SIZE: usize = 512;
+/// Retries of the probe's commands (UNIT ATTENTION, transient errors).
+const RETRIES: u32 = 3;
+/// Timeout of SYNCHRONIZE CACHE, as the C sd's (twice the default).
+const SYNC_TIMEOUT_MS: u32 = 60_000;
+/// `scsi_level` values as the C stack counts them.
+const SCSI_2: u8 = 3;
+const SCSI_SPC_2: u8 = 5;
+/// SAM status CHECK CONDITION.
+const CHECK_CONDITION: u8 = 0x02;
+
+// ---------------------------------------------------------------------------
+// Disk indexes and names
+
+/// Bitmap of the disk indexes in use (lowest free is taken).
+static INDEXES: [AtomicU64; MAX_DISKS / 64] = [const { AtomicU64::new(0) }; MAX_DISKS / 64];
+
+/// A disk index, freed on drop.
+struct DiskIndex(u32);
+
+impl DiskIndex {
+    fn alloc() -> Result<Self> {
+        for (w, word) in INDEXES.iter().enumerate() {
+            let mut cur = word.load(Ordering::Relaxed);
+            while cur != u64::MAX {
+                let bit = (!cur).trailing_zeros();
+                let prev = word.fetch_or(1 << bit, Ordering::AcqRel);
+                if prev & (1 << bit) == 0 {
+                    return Ok(Self(w as u32 * 64 + bit));
+                }
+                cur = prev | (1 << bit);
+            }
+        }
+        Err(ENOSPC)
+    }
+
+    /// Block major and first minor of the disk, as the C sd numbers them.
+    fn devt(&self) -> (u32, u32) {
+        let i = self.0;
+        let major = match (i & 0xf0) >> 4 {
+            0 => 8,
+            m @ 1..=7 => 64 + m,
+            m => 128 + m - 8,
+        };
+        (major, ((i & 0xf) << 4) | (i & 0xfff00))
+    }
+}
+
+impl Drop for DiskIndex {
+    fn drop(&mut self) {
+        let (w, bit) = (self.0 as usize / 64, self.0 % 64);
+        INDEXES[w].fetch_and(!(1 << bit), Ordering::AcqRel);
+    }
+}
+
+/// A disk name: `sd` and the index in bijective base 26 (`sda` .. `sdz`,
+/// `sdaa` .. `sdzz`, `sdaaa` ..).
+#[derive(Clone, Copy)]
+struct DiskName {
+    buf: [u8; 16],
+    len: usize,
+}
+
+impl DiskName {
+    fn new(index: u32) -> Self {
+        let mut letters = [0u8; 14];
+        let mut n = 0;
+        let mut i = u64::from(index);
+        loop {
+            letters[n] = b'a' + (i % 26) as u8;
+            n += 1;
+            if i < 26 || n == letters.len() {
+                break;
+            }
+            i = i / 26 - 1;
+        }
+        let mut buf = [0u8; 16];
+        buf[..2].copy_from_slice(b"sd");
+        for (k, &c) in letters[..n].iter().rev().enumerate() {
+            buf[2 + k] = c;
+        }
+        Self { buf, len: 2 + n }
+    }
+
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("sd?")
+    }
+}
+
+impl fmt::Display for DiskName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A size with three significant digits in decimal (`268 MB`) or binary
+/// (`256 MiB`) units, as the C stack prints capacities.
+struct Size {
+    bytes: u64,
+    binary: bool,
+}
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DEC: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+        const BIN: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+        let (div, units) = if self.binary {
+            (1024u64, BIN)
+        } else {
+            (1000u64, DEC)
+        };
+        let mut unit = 0;
+        let mut scale = 1u64;
+        while unit + 1 < units.len() && self.bytes.checked_div(scale).unwrap_or(0) >= div {
+            scale *= div;
+            unit += 1;
+        }
+        // Thousandths of the unit (without 128-bit arithmetic).
+        // (Checked divisions: the divisors are never zero, but objtool of
+        // 6.12 does not know the division panic as noreturn.)
+        let int = self.bytes.checked_div(scale).unwrap_or(0);
+        let rem = self.bytes.checked_rem(scale).unwrap_or(0);
+        let frac = match (unit, self.binary) {
+            (0, _) => 0,
+            (_, false) => rem.checked_div(scale / 1000).unwrap_or(0),
+            (_, true) => ((rem >> 10) * 1000).checked_div(scale >> 10).unwrap_or(0),
+        };
+        let milli = int * 1000 + frac.min(999);
+        // Three significant digits, rounded.
+        let decimals: u32 = match milli {
+            0..=9_999 => 2,
+            10_000..=99_999 => 1,
+            _ => 0,
+        };
+        let step = 10u64.pow(3 - decimals);
+        let r = (milli + step / 2) / step;
+        let p = 10u64.pow(decimals);
+        if unit == 0 {
+            return write!(f, "{} B", self.bytes);
+        }
+        if decimals == 0 && r >= 1000 && !self.binary && unit + 1 < units.len() {
+            // Rounded up into the next unit.
+            return write!(f, "1.00 {}", units[unit + 1]);
+        }
+        match decimals {
+            0 => write!(f, "{} {}", r, units[unit]),
+            d => write!(f, "{}.{:0w$} {}", r / p, r % p, units[unit], w = d as usize),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Per-disk state
+
+/// What revalidation found, kept to log only changes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Seen {
+    blocks: u64,
+    block_len: u32,
+    write_prot: bool,
+    cache: Option<(bool, bool, bool)>,
+}
+
+/// State changed under the disk's mutex.
+struct State {
+    /// Open nodes (balanced open/release pairs).
+    openers: u32,
+    /// The device pin of the open nodes.
+    pin: Option<DevicePin>,
+    /// What the last revalidation saw; `None` before the first.
+    seen: Option<Seen>,
+}
+
+/// A disk: shared by the driver's per-device data, the gendisk and its open
+/// nodes.
+#[pin_data]
+struct SdDisk {
+    dev: Device,
+    log: DevLog,
+    name: DiskName,
+    _index: DiskIndex,
+    removable: bool,
+    scsi_level: u8,
+    protect: bool,
+    /// log2 of the logical block size (9..=12); read by `init_command`.
+    block_shift: AtomicU32,
+    /// Writes may carry FUA; read by `init_command`.
+    fua: AtomicBool,
+    /// Volatile write cache enabled.
+    wce: AtomicBool,
+    media_present: AtomicBool,
+    write_prot: AtomicBool,
+    /// Capacity in 512-byte sectors.
+    sectors: AtomicU64,
+    /// A media change not yet reported by `check_events`.
+    changed: AtomicBool,
+    #[pin]
+    state: Mutex<State>,
+}
+
+/// Outcome of a synchronous command.
+struct Reply {
+    good: bool,
+    /// The adapter delivered the command (the status is the device's).
+    delivered: bool,
+    sense: Option<Sense>,
+    /// Bytes transferred.
+    len: usize,
+}
+
+impl Reply {
+    fn key(&self) -> Option<SenseKey> {
+        self.sense.as_ref().map(|s| s.key)
+    }
+}
+
+/// Device parameters found by a revalidation.
+struct Params {
+    blocks: u64,
+    block_len: u32,
+    phys_len: u32,
+    max_xfer_blocks: u32,
+    opt_xfer_blocks: u32,
+    min_xfer_blocks: u32,
+    rotational: bool,
+    write_prot: bool,
+    wce: bool,
+    rcd: bool,
+    dpofua: bool,
+    cache_known: bool,
+}
+
+impl SdDisk {
+    fn info(&self, args: fmt::Arguments<'_>) {
+        self.log.info(format_args!("[{}] {}", self.name, args));
+    }
+
+    fn notice(&self, args: fmt::Arguments<'_>) {
+        self.log.notice(format_args!("[{}] {}", self.name, args));
+    }
+
+    fn warn(&self, args: fmt::Arguments<'_>) {
+        self.log.warn(format_args!("[{}] {}", self.name, args));
+    }
+
+    /// Sends a command that reads into `buf` (or has no data if `buf` is
+    /// empty).
+    fn exec(&self, cdb: &[u8], buf: &mut [u8], retries: u32, timeout_ms: u32) -> Result<Reply> {
+        let dir = if buf.is_empty() {
+            Dir::None
+        } else {
+            Dir::FromDevice
+        };
+        let x = Exec {
+            cdb,
+            dir,
+            timeout_ms,
+            retries,
+        };
+        let r = self.dev.execute(&x, buf)?;
+        let sense = if r.status == CHECK_CONDITION {
+            Sense::parse(r.sense()).ok()
+        } else {
+            None
+        };
+        Ok(Reply {
+            good: r.good(),
+            delivered: r.host == scsi_rs::HostResult::Ok as u8,
+            sense,
+            len: buf.len().saturating_sub(r.resid as usize),
+        })
+    }
+
+    /// Waits for the unit to become ready, starting it if it asks for it.
+    /// Returns `false` only when it reports no medium.
+    fn spin_up(&self) -> bool {
+        let mut started = false;
+        let mut waited_ms = 0u32;
+        let mut attentions = 0;
+        loop {
+            let r = match self.exec(&cdb::test_unit_ready(), &mut [], RETRIES, 0) {
+                Ok(r) => r,
+                Err(_) => return true,
+            };
+            if r.good || !r.delivered {
+                return true;
+            }
+            let Some(s) = r.sense else { return true };
+            if s.is_medium_not_present() || (s.is_unit_attention() && s.asc == 0x3a) {
+                return false;
+            }
+            if s.is_unit_attention() {
+                // Beyond the core's retries: a series of them (reset, power
+                // on, mode parameters changed, ...).
+                attentions += 1;
+                if attentions < 5 {
+                    continue;
+                }
+                return true;
+            }
+            if s.key != SenseKey::NotReady || s.asc != 0x04 || s.ascq == 0x03 {
+                // Not a "becoming ready" kind of state, or manual
+                // intervention required: let the following commands fail.
+                return true;
+            }
+            if s.is_start_unit_required() && !started {
+                self.notice(format_args!("Spinning up disk..."));
+                let _ = self.exec(
+                    &cdb::start_stop_unit(true, false, true),
+                    &mut [],
+                    RETRIES,
+                    0,
+                );
+                started = true;
+            }
+            if waited_ms >= 30_000 {
+                self.warn(format_args!("not ready after {} s", waited_ms / 1000));
+                return true;
+            }
+            blk::msleep(1000);
+            waited_ms += 1000;
+        }
+    }
+
+    /// READ CAPACITY(10), and (16) when the capacity needs it or the device
+    /// is SPC-3 or later or has protection information.
+    fn read_capacity(&self, buf: &mut [u8], p: &mut Params) -> Result {
+        let try16 = self.scsi_level > SCSI_SPC_2 || self.protect;
+        let mut rc10 = None;
+        let b = &mut buf[..capacity::READ_CAPACITY_10_LEN];
+        b.fill(0);
+        if let Ok(r) = self.exec(&cdb::read_capacity_10(), b, RETRIES, 0) {
+            if r.good {
+                rc10 = ReadCapacity10::parse(&b[..r.len]).ok();
+            }
+        }
+        if let Some(c) = rc10 {
+            if !c.needs_16() && !try16 {
+                p.blocks = c.total_blocks().unwrap_or(0);
+                p.block_len = c.block_len;
+                p.phys_len = c.block_len;
+                return Ok(());
+            }
+        }
+        let b = &mut buf[..capacity::READ_CAPACITY_16_LEN];
+        b.fill(0);
+        let len16 = capacity::READ_CAPACITY_16_LEN as u32;
+        if let Ok(r) = self.exec(&cdb::read_capacity_16(len16), b, RETRIES, 0) {
+            if r.good {
+                if let Ok(c) = ReadCapacity16::parse(&b[..r.len]) {
+                    if c.prot_en {
+                        self.notice(format_args!(
+                            "protection type {} not used by this driver",
+                            c.protection_type().unwrap_or(0)
+                        ));
+                    }
+                    p.blocks = c.total_blocks().unwrap_or(0);
+                    p.block_len = c.block_len;
+                    p.phys_len = c.physical_block_len().unwrap_or(c.block_len);
+                    return Ok(());
+                }
+            }
+        }
+        match rc10 {
+            Some(c) if !c.needs_16() => {
+                p.blocks = c.total_blocks().unwrap_or(0);
+                p.block_len = c.block_len;
+                p.phys_len = c.block_len;
+                Ok(())
+            }
+            _ => Err(EIO),
+        }
+    }
+
+    /// The VPD pages of a block device: block limits (B0) and block device
+    /// characteristics (B1).
+    fn read_vpd(&self, buf: &mut [u8], p: &mut Params) {
+        if self.scsi_level < SCSI_SPC_2 {
+            return;
+        }
+        let mut pages = [0u8; 64];
+        let b = &mut buf[..255];
+        b.fill(0);
+        let n = match self.exec(
+            &cdb::inquiry_vpd(vpd::VPD_SUPPORTED_PAGES, 255),
+            b,
+            RETRIES,
+            0,
+        ) {
+            Ok(r) if r.good => r.len.min(pages.len()),
+            _ => return,
+        };
+        pages[..n].copy_from_slice(&b[..n]);
+        let pages = &pages[..n];
+        if vpd::supports_page(pages, vpd::VPD_BLOCK_LIMITS) {
+            let b = &mut buf[..64];
+            b.fill(0);
+            if let Ok(r) = self.exec(&cdb::inquiry_vpd(vpd::VPD_BLOCK_LIMITS, 64), b, RETRIES, 0) {
+                if let (true, Ok(l)) = (r.good, vpd::BlockLimits::parse(&b[..r.len])) {
+                    p.max_xfer_blocks = l.max_xfer_len;
+                    p.opt_xfer_blocks = l.opt_xfer_len;
+                    p.min_xfer_blocks = u32::from(l.opt_xfer_granularity);
+                }
+            }
+        }
+        if vpd::supports_page(pages, vpd::VPD_BLOCK_CHARACTERISTICS) {
+            let b = &mut buf[..64];
+            b.fill(0);
+            let cdb = cdb::inquiry_vpd(vpd::VPD_BLOCK_CHARACTERISTICS, 64);
+            if let Ok(r) = self.exec(&cdb, b, RETRIES, 0) {
+                if let (true, Ok(c)) = (r.good, vpd::BlockCharacteristics::parse(&b[..r.len])) {
+                    p.rotational = !c.is_non_rotational();
+                }
+            }
+        }
+    }
+
+    /// MODE SENSE(10) of `page`, or (6) if (10) fails: the header and the
+    /// caching page if returned.
+    fn mode_sense(&self, buf: &mut [u8], page: u8) -> Option<(ModeHeader, Option<CachingPage>)> {
+        let order = if self.scsi_level > SCSI_2 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for ten in order {
+            let b = &mut buf[..128];
+            b.fill(0);
+            let pc = cdb::PageControl::Current;
+            let r = if ten {
+                self.exec(&cdb::mode_sense_10(false, pc, page, 0, 128), b, RETRIES, 0)
+            } else {
+                self.exec(&cdb::mode_sense_6(false, pc, page, 0, 128), b, RETRIES, 0)
+            };
+            let Ok(r) = r else { continue };
+            if !r.good {
+                continue;
+            }
+            let data = &b[..r.len];
+            let md = if ten {
+                ModeData::parse_10(data)
+            } else {
+                ModeData::parse_6(data)
+            };
+            if let Ok(md) = md {
+                return Some((md.header, CachingPage::from_mode_data(&md).ok()));
+            }
+        }
+        None
+    }
+
+    /// Write protection and caching from the mode parameters.
+    fn read_mode(&self, buf: &mut [u8], p: &mut Params) {
+        let (hdr, cp) = match self.mode_sense(buf, mode::MODE_PAGE_CACHING) {
+            Some((h, cp)) => (Some(h), cp),
+            None => (self.mode_sense(buf, mode::MODE_PAGE_ALL).map(|x| x.0), None),
+        };
+        p.write_prot = hdr.is_some_and(|h| h.write_protected());
+        match cp {
+            Some(c) => {
+                p.wce = c.wce();
+                p.rcd = c.rcd();
+                p.dpofua = hdr.is_some_and(|h| h.dpofua());
+                p.cache_known = true;
+            }
+            None => {
+                p.wce = false;
+                p.rcd = false;
+                p.dpofua = false;
+                p.cache_known = false;
+            }
+        }
+    }
+
+    /// Re-reads what the device reports and applies it to the disk and its
+    /// queue. Process context; serialised by the state mutex.
+    fn revalidate(&self, disk: &GenDisk) {
+        let mut st = self.state.lock();
+        let mut buf = match KBox::new([0u8; BUF_SIZE], GFP_KERNEL) {
+            Ok(b) => b,
+            Err(_) => return,
+        };
+        let buf = &mut buf[..];
+        let old = st.seen;
+        let shift = self.block_shift.load(Ordering::Relaxed).clamp(9, 12);
+        let mut p = Params {
+            blocks: 0,
+            block_len: 1 << shift,
+            phys_len: 1 << shift,
+            max_xfer_blocks: 0,
+            opt_xfer_blocks: 0,
+            min_xfer_blocks: 0,
+            rotational: true,
+            write_prot: false,
+            wce: false,
+            rcd: false,
+            dpofua: false,
+            cache_known: false,
+        };
+        let present = self.spin_up();
+        if present {
+            match self.read_capacity(buf, &mut p) {
+                Ok(()) => self.check_block_len(&mut p),
+                Err(_) => {
+                    self.notice(format_args!("Read Capacity failed"));
+                    p.blocks = 0;
+                }
+            }
+            self.read_vpd(buf, &mut p);
+            self.read_mode(buf, &mut p);
+        } else if old.map_or(true, |o| o.blocks != 0) {
+            self.notice(format_args!("Media not present"));
+        }
+        let shift = p.block_len.trailing_zeros().clamp(9, 12);
+        let seen = Seen {
+            blocks: p.blocks,
+            block_len: p.block_len,
+            write_prot: p.write_prot,
+            cache: p.cache_known.then_some((p.wce, p.rcd, p.dpofua)),
+        };
+        if present {
+            self.log_params(&p, old, &seen);
+        }
+
+        // Longest transfer: READ/WRITE(10) unless the capacity needs (16),
+        // lowered to the device's limit.
+        let mut dev_max: u32 = if p.blocks > u64::from(u32::MAX) {
+            u32::MAX
+        } else {
+            0xffff
+        };
+        if p.max_xfer_blocks != 0 {
+            dev_max = dev_max.min(p.max_xfer_blocks);
+        }
+        let max_dev_sectors = u32::try_from(u64::from(dev_max) << (shift - 9)).unwrap_or(u32::MAX);
+        let min_bytes = p.min_xfer_blocks.saturating_mul(p.block_len);
+        let io_min = if min_bytes != 0 && min_bytes.checked_rem(p.phys_len) == Some(0) {
+            min_bytes
+        } else {
+            0
+        };
+        let io_opt = self.opt_xfer_bytes(&p, dev_max, old.is_none());
+        let fua = p.wce && p.dpofua;
+        let sectors = if p.blocks > u64::MAX >> (shift - 9) {
+            0
+        } else {
+            p.blocks << (shift - 9)
+        };
+        let ret = disk.update_limits(
+            |l| {
+                l.set_logical_block_size(p.block_len);
+                l.set_physical_block_size(p.phys_len);
+                l.set_io_min(io_min);
+                l.set_io_opt(io_opt);
+                l.set_max_dev_sectors(max_dev_sectors);
+                l.set_feature(
+                    blk::features::ROTATIONAL | blk::features::ADD_RANDOM,
+                    p.rotational,
+                );
+                l.set_feature(blk::features::WRITE_CACHE, p.wce);
+                l.set_feature(blk::features::FUA, fua);
+            },
+            || {
+                self.block_shift.store(shift, Ordering::Relaxed);
+                self.fua.store(fua, Ordering::Relaxed);
+            },
+        );
+        if let Err(e) = ret {
+            self.warn(format_args!(
+                "queue limits rejected ({:?}); disk unusable",
+                e
+            ));
+        }
+        let usable = ret.is_ok();
+        self.sectors
+            .store(if usable { sectors } else { 0 }, Ordering::Relaxed);
+        disk.set_capacity(if usable { sectors } else { 0 });
+        disk.set_read_only(p.write_prot);
+        self.wce.store(p.wce, Ordering::Relaxed);
+        self.write_prot.store(p.write_prot, Ordering::Relaxed);
+        if present != self.media_present.swap(present, Ordering::Relaxed) {
+            self.changed.store(true, Ordering::Relaxed);
+        }
+        st.seen = Some(seen);
+    }
+
+    /// Only logical blocks of 512 .. 4096 bytes (powers of two) are usable.
+    fn check_block_len(&self, p: &mut Params) {
+        let bl = p.block_len;
+        if bl == 0 {
+            self.notice(format_args!("Sector size 0 reported, assuming 512."));
+            p.block_len = 512;
+        } else if !bl.is_power_of_two() || !(512..=4096).contains(&bl) {
+            self.notice(format_args!("Unsupported sector size {}.", bl));
+            p.blocks = 0;
+            p.block_len = 512;
+        }
+        if p.phys_len < p.block_len || !p.phys_len.is_power_of_two() {
+            p.phys_len = p.block_len;
+        }
+    }
+
+    /// The OPTIMAL TRANSFER LENGTH in bytes if usable (0 otherwise).
+    fn opt_xfer_bytes(&self, p: &Params, dev_max: u32, first: bool) -> u32 {
+        let blocks = p.opt_xfer_blocks;
+        if blocks == 0 {
+            return 0;
+        }
+        let bytes = u64::from(blocks) * u64::from(p.block_len);
+        let why = if blocks > dev_max || blocks > 0xffff {
+            "exceeds the transfer limit"
+        } else if bytes < 4096 {
+            "is below the page size"
+        } else if bytes.checked_rem(u64::from(p.phys_len)) != Some(0) {
+            "is not a multiple of the physical block size"
+        } else {
+            if first {
+                self.info(format_args!("Optimal transfer size {} bytes", bytes));
+            }
+            return bytes as u32;
+        };
+        if first {
+            self.warn(format_args!(
+                "Optimal transfer size {} logical blocks {}; ignored",
+                blocks, why
+            ));
+        }
+        0
+    }
+
+    fn log_params(&self, p: &Params, old: Option<Seen>, seen: &Seen) {
+        let first = old.is_none();
+        let o = old.as_ref();
+        if first || o.is_some_and(|o| o.blocks != seen.blocks || o.block_len != seen.block_len) {
+            let bytes = p.blocks.saturating_mul(u64::from(p.block_len));
+            self.notice(format_args!(
+                "{} {}-byte logical blocks: ({}/{})",
+                p.blocks,
+                p.block_len,
+                Size {
+                    bytes,
+                    binary: false
+                },
+                Size {
+                    bytes,
+                    binary: true
+                }
+            ));
+            if p.phys_len != p.block_len {
+                self.notice(format_args!("{}-byte physical blocks", p.phys_len));
+            }
+        }
+        if first || o.is_some_and(|o| o.write_prot != seen.write_prot) {
+            self.notice(format_args!(
+                "Write Protect is {}",
+                if p.write_prot { "on" } else { "off" }
+            ));
+        }
+        if first || o.is_some_and(|o| o.cache != seen.cache) {
+            if p.cache_known {
+                self.notice(format_args!(
+                    "Write cache: {}, read cache: {}, {}",
+                    if p.wce { "enabled" } else { "disabled" },
+                    if p.rcd { "disabled" } else { "enabled" },
+                    if p.dpofua {
+                        "supports DPO and FUA"
+                    } else {
+                        "doesn't support DPO or FUA"
+                    }
+                ));
+            } else {
+                self.notice(format_args!(
+                    "No Caching mode page found; assuming drive cache: write through"
+                ));
+            }
+        }
+    }
+
+    /// SYNCHRONIZE CACHE of the whole medium.
+    fn sync_cache(&self) -> Result {
+        let r = self.exec(
+            &cdb::synchronize_cache_10(0, 0, false),
+            &mut [],
+            RETRIES,
+            SYNC_TIMEOUT_MS,
+        )?;
+        if r.good {
+            return Ok(());
+        }
+        match r.sense.as_ref() {
+            // No cache to flush, or nothing to flush it to.
+            Some(s) if s.key == SenseKey::IllegalRequest || s.is_medium_not_present() => Ok(()),
+            _ => {
+                self.warn(format_args!(
+                    "Synchronize Cache(10) failed: {}",
+                    match (r.delivered, r.key()) {
+                        (false, _) => "adapter error",
+                        (true, Some(k)) => k.name(),
+                        (true, None) => "no sense data",
+                    }
+                ));
+                Err(EIO)
+            }
+        }
+    }
+
+    /// PREVENT/ALLOW MEDIUM REMOVAL of a removable device; errors ignored
+    /// (as the C sd's).
+    fn medium_removal(&self, prevent: bool) {
+        let _ = self.exec(
+            &cdb::prevent_allow_medium_removal(prevent),
+            &mut [],
+            RETRIES,
+            0,
+        );
+    }
+}
+
+impl DiskOps for SdDisk {
+    fn open(&self, disk: &GenDisk, mode: OpenMode) -> Result {
+        let pin = self.dev.get().map_err(|_| ENXIO)?;
+        if self.removable || self.write_prot.load(Ordering::Relaxed) {
+            // Reports a change to the block layer (which drops cached data)
+            // through `check_events`.
+            if disk.check_media_change() {
+                self.revalidate(disk);
+            }
+        }
+        if self.removable && !self.media_present.load(Ordering::Relaxed) && !mode.ndelay {
+            return Err(Error::from_errno(-(kernel::bindings::ENOMEDIUM as c_int)));
+        }
+        if mode.write && self.write_prot.load(Ordering::Relaxed) {
+            return Err(EROFS);
+        }
+        let mut st = self.state.lock();
+        st.openers += 1;
+        let spare = if st.pin.is_none() {
+            st.pin = Some(pin);
+            None
+        } else {
+            Some(pin)
+        };
+        if st.openers == 1 && self.removable {
+            self.medium_removal(true);
+        }
+        drop(st);
+        drop(spare);
+        Ok(())
+    }
+
+    fn release(&self, _disk: &GenDisk) {
+        let mut st = self.state.lock();
+        st.openers = st.openers.saturating_sub(1);
+        let pin = if st.openers == 0 {
+            if self.removable {
+                self.medium_removal(false);
+            }
+            st.pin.take()
+        } else {
+            None
+        };
+        drop(st);
+        drop(pin);
+    }
+
+    fn ioctl(
+        &self,
+        _disk: &GenDisk,
+        mode: OpenMode,
+        partition: bool,
+        cmd: u32,
+        arg: c_ulong,
+    ) -> Result<c_int> {
+        // SCSI commands reach the whole device: through a partition only
+        // for CAP_SYS_RAWIO.
+        if partition && !blk::capable_sys_rawio() {
+            return Err(ENOIOCTLCMD);
+        }
+        self.dev.ioctl(mode.read, mode.write, cmd, arg)
+    }
+
+    fn getgeo(&self, _disk: &GenDisk) -> Result<Geometry> {
+        // 64 heads, 32 sectors: 2048 sectors per cylinder.
+        let cyl = self.sectors.load(Ordering::Relaxed) >> 11;
+        Ok(Geometry {
+            heads: 64,
+            sectors: 32,
+            cylinders: u16::try_from(cyl).unwrap_or(u16::MAX),
+        })
+    }
+
+    fn check_events(&self, _disk: &GenDisk, _clearing: u32) -> u32 {
+        if !self.removable {
+            return 0;
+        }
+        // No retries: a UNIT ATTENTION is the news looked for here.
+        let present = match self.exec(&cdb::test_unit_ready(), &mut [], 0, 0) {
+            Ok(r) if r.delivered => match r.sense {
+                Some(s) if s.asc == 0x3a => false,
+                Some(s) if s.is_unit_attention() => {
+                    self.changed.store(true, Ordering::Relaxed);
+                    true
+                }
+                _ => true,
+            },
+            _ => false,
+        };
+        if present != self.media_present.swap(present, Ordering::Relaxed) {
+            self.changed.store(true, Ordering::Relaxed);
+        }
+        if !present {
+            self.sectors.store(0, Ordering::Relaxed);
+        }
+        if self.changed.swap(false, Ordering::Relaxed) {
+            blk::events::MEDIA_CHANGE
+        } else {
+            0
+        }
+    }
+}
+
+blk::disk_fops!(SD_FOPS, SdDisk);
+
+// ---------------------------------------------------------------------------
+// The upper-level driver
+
+/// The driver's data of one device.
+struct SdData {
+    disk: Disk<SdDisk>,
+}
+
+struct Sd;
+
+impl UpperDriver for Sd {
+    const NAME: &'static CStr = c_str!("sd");
+    const TYPES: u32 = types::DISK | types::OPTICAL | types::RBC | types::ZBC;
+    type Data = SdData;
+
+    fn probe(&self, dev: Device) -> Result<KBox<SdData>> {
+        let info = dev.info()?;
+        let index = DiskIndex::alloc().inspect_err(|_| pr_warn!("out of disk names\n"))?;
+        let (major, first_minor) = index.devt();
+        let name = DiskName::new(index.0);
+        let log = DevLog::new(&dev)?;
+        let inquiry = &info.inquiry[..info.inquiry_len];
+        let protect =
+            info.scsi_level > SCSI_2 && inquiry::Inquiry::parse(inquiry).is_ok_and(|i| i.protect);
+        let sd = Arc::pin_init(
+            pin_init!(SdDisk {
+                dev,
+                log,
+                name,
+                _index: index,
+                removable: info.removable,
+                scsi_level: info.scsi_level,
+                protect,
+                block_shift: AtomicU32::new(9),
+                fua: AtomicBool::new(false),
+                wce: AtomicBool::new(false),
+                media_present: AtomicBool::new(true),
+                write_prot: AtomicBool::new(false),
+                sectors: AtomicU64::new(0),
+                changed: AtomicBool::new(false),
+                state <- new_mutex!(State {
+                    openers: 0,
+                    pin: None,
+                    seen: None,
+                }),
+            }),
+            GFP_KERNEL,
+        )?;
+        let cfg = DiskConfig {
+            major,
+            first_minor,
+            minors: SD_MINORS,
+            name: name.as_str(),
+            removable: info.removable,
+        };
+        let disk = Disk::new(&sd.dev, &SD_FOPS, sd.clone(), &cfg)?;
+        sd.revalidate(&disk);
+        let mut data = KBox::new(SdData { disk }, GFP_KERNEL)?;
+        data.disk.add()?;
+        sd.notice(format_args!(
+            "Attached SCSI {}disk",
+            if sd.removable { "removable " } else { "" }
+        ));
+        Ok(data)
+    }
+
+    fn remove(&self, mut data: KBox<SdData>) {
+        // Deleting the disk writes back its dirty pages; then the device's
+        // cache is flushed to the medium.
+        data.disk.del();
+        let sd = data.disk.data();
+        if sd.wce.load(Ordering::Relaxed) && sd.media_present.load(Ordering::Relaxed) {
+            sd.notice(format_args!("Synchronizing SCSI cache"));
+            let _ = sd.sync_cache();
+        }
+        drop(data);
+    }
+
+    fn init_command(
+        data: &SdData,
+        rq: &scsi_rs::Request<'_>,
+        cmd: &mut scsi_rs::CmdSetup<'_>,
+    ) -> Result {
+        let sd = data.disk.data();
+        match rq.op() {
+            op @ (ReqOp::Read | ReqOp::Write) => {
+                let shift = sd.block_shift.load(Ordering::Relaxed).clamp(9, 12);
+                let s = shift - 9;
+                let pos = rq.pos();
+                let bytes = rq.bytes();
+                if pos & ((1u64 << s) - 1) != 0 || bytes & ((1u32 << shift) - 1) != 0 || bytes == 0
+                {
+                    return Err(EIO);
+                }
+                let dir = if op == ReqOp::Read {
+                    cdb::Direction::Read
+                } else {
+                    cdb::Direction::Write
+                };
+                let fua = rq.fua() && sd.fua.load(Ordering::Relaxed);
+                let c = cdb::rw(dir, pos >> s, bytes >> shift, fua, false);
+                cmd.set_cdb(c.as_bytes())
+            }
+            ReqOp::Flush => {
+                cmd.set_data_len(0);
+                cmd.set_cdb(&cdb::synchronize_cache_10(0, 0, false))
+            }
+            _ => Err(Error::from_errno(-(kernel::bindings::EOPNOTSUPP as c_int))),
+        }
+    }
+
+    fn rescan(data: &SdData) {
+        data.disk.data().revalidate(&data.disk);
+    }
+}
+
+struct SdModule {
+    // Dropped in this order: the disks go (and flush their caches) before
+    // the majors are given back.
+    _reg: UpperRegistration<Sd>,
+    _majors: BlkdevMajors,
+}
+
+impl kernel::Module for SdModule {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let majors = [
+            8, 65, 66, 67, 68, 69, 70, 71, 128, 129, 130, 131, 132, 133, 134, 135,
+        ];
+        let majors = BlkdevMajors::register(c_str!("sd"), &majors)?;
+        Ok(Self {
+            _reg: UpperRegistration::new(Sd, module)?,
+            _majors: majors,
+        })
+    }
+}
