@@ -710,6 +710,10 @@ pub(crate) fn exec(q: *mut bindings::request_queue, a: &ExecArgs<'_>) -> Result<
     pdu.cmd.cdb[..a.cdb.len()].copy_from_slice(a.cdb);
     pdu.cmd.cdb_len = a.cdb.len() as u16;
     pdu.cmd.dir = if a.len == 0 { 0 } else { a.dir };
+    pdu.cmd.status = 0;
+    pdu.cmd.host = 0;
+    pdu.cmd.sense_len = 0;
+    pdu.cmd.resid = 0;
     pdu.allowed = a.retries;
     pdu.retries = 0;
     pdu.busy_retries = 0;

@@ -263,6 +263,10 @@ fn sg_io(s: &Sdev, write: bool, arg: c_ulong) -> Result<c_int> {
     } else {
         api::SCSI_RS_DIR_FROM_DEVICE
     } as u8;
+    p.cmd.status = 0;
+    p.cmd.host = 0;
+    p.cmd.sense_len = 0;
+    p.cmd.resid = 0;
     p.allowed = 0;
     p.retries = 0;
     p.busy_retries = 0;

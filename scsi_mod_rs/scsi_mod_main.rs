@@ -108,6 +108,31 @@ enum ScanMode {
     None = 2,
 }
 
+/// The core's workqueue (scans and device events), drained at unload.
+static WQ: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(ptr::null_mut());
+
+/// Queues work on the core's workqueue, holding a reference on `dev` until
+/// the work ran (the work function drops it).
+pub(crate) fn queue_dev_work(dev: *mut bindings::device, work: *mut bindings::work_struct) {
+    let wq = WQ.load(Ordering::Acquire);
+    if wq.is_null() {
+        return;
+    }
+    // SAFETY: `dev` is a live device of ours and `work` its initialised
+    // work; the reference is dropped here if the work was already queued,
+    // else by the work function.
+    unsafe {
+        bindings::get_device(dev);
+        if !bindings::queue_work_on(
+            bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
+            wq,
+            work,
+        ) {
+            bindings::put_device(dev);
+        }
+    }
+}
+
 static SCAN_MODE: AtomicU32 = AtomicU32::new(ScanMode::Async as u32);
 static MAX_LUNS: AtomicU64 = AtomicU64::new(512);
 
@@ -1066,20 +1091,7 @@ pub unsafe extern "C" fn scsi_rs_host_scan(host: *mut api::scsi_rs_host) {
     match scan_mode() {
         ScanMode::None => {}
         ScanMode::Sync => host::scan_host(h),
-        ScanMode::Async => {
-            // SAFETY: the work holds a reference on the host until it ran;
-            // it is cancelled before the host is torn down.
-            unsafe {
-                bindings::get_device(h.dev_ptr());
-                if !bindings::queue_work_on(
-                    bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
-                    bindings::system_unbound_wq,
-                    h.scan_work.get(),
-                ) {
-                    bindings::put_device(h.dev_ptr());
-                }
-            }
-        }
+        ScanMode::Async => queue_dev_work(h.dev_ptr(), h.scan_work.get()),
     }
 }
 
@@ -1162,8 +1174,12 @@ pub unsafe extern "C" fn scsi_rs_host_rescan_device(
 pub unsafe extern "C" fn scsi_rs_host_remove(host: *mut api::scsi_rs_host) {
     let Some(h) = host_of(host) else { return };
     h.state.store(HostState::Removing as u32, Ordering::Release);
-    // SAFETY: the scan work was initialised in `host_add`.
-    unsafe { bindings::cancel_work_sync(h.scan_work.get()) };
+    // SAFETY: the scan work was initialised in `host_add`; if it was still
+    // pending, cancelling it drops the reference it held.
+    if unsafe { bindings::cancel_work_sync(h.scan_work.get()) } {
+        // SAFETY: the reference `queue_dev_work` took for it.
+        unsafe { bindings::put_device(h.dev_ptr()) };
+    }
     {
         let _g = h.scan_lock.lock();
         sdev::remove_all(h);
@@ -1243,6 +1259,23 @@ impl ScsiCore {
             unsafe { bindings::unregister_module_notifier(MODULE_NB.get()) };
             return Err(Error::from_errno(ret));
         }
+        // SAFETY: a plain allocation; destroyed in `drop` or below.
+        let wq = unsafe {
+            bindings::alloc_workqueue(
+                c"scsi_rs_wq".as_ptr().cast(),
+                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_MEM_RECLAIM,
+                0,
+            )
+        };
+        if wq.is_null() {
+            // SAFETY: registered above.
+            unsafe {
+                glue::scsi_rs_glue_unregister();
+                bindings::unregister_module_notifier(MODULE_NB.get());
+            }
+            return Err(ENOMEM);
+        }
+        WQ.store(wq, Ordering::Release);
         let p = (&*registry as *const Registry).cast_mut();
         REGISTRY.store(p, Ordering::Release);
         pr_info!(
@@ -1269,6 +1302,10 @@ impl Drop for ScsiCore {
             }
         }
         REGISTRY.store(ptr::null_mut(), Ordering::Release);
+        let wq = WQ.swap(ptr::null_mut(), Ordering::AcqRel);
+        // SAFETY: allocated in `init`; destroying drains pending work (the
+        // device events of devices still referenced by nothing of ours).
+        unsafe { bindings::destroy_workqueue(wq) };
         // SAFETY: both were registered in `init`, which succeeded.
         unsafe {
             glue::scsi_rs_glue_unregister();

@@ -220,18 +220,7 @@ impl Sdev {
         if !self.accepts_io() {
             return;
         }
-        // SAFETY: the reference keeps the device alive until the work ran;
-        // dropped here if the work was already queued.
-        unsafe {
-            bindings::get_device(self.dev_ptr());
-            if !bindings::queue_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
-                bindings::system_unbound_wq,
-                self.event_work.get(),
-            ) {
-                bindings::put_device(self.dev_ptr());
-            }
-        }
+        crate::queue_dev_work(self.dev_ptr(), self.event_work.get());
     }
 
     pub(crate) fn log_failure(&self, c: &api::scsi_rs_cmd, sts: bindings::blk_status_t) {
@@ -1115,9 +1104,8 @@ pub(crate) fn remove_sdev_locked(host: &Host, s: *mut Sdev) {
     }
     sr.set_state(SdevState::Del);
     let q = sr.queue();
-    // SAFETY: the work holds its own reference; wait for it so it cannot
-    // run on a destroyed queue.
-    unsafe { bindings::cancel_work_sync(sr.event_work.get()) };
+    // A pending event work keeps its own reference and finds the device
+    // deleted; it is not waited for here (it may need the scan lock).
     // SAFETY: no new requests are accepted (`Del`); destroying waits for
     // those in flight (the adapter gives every command back).
     unsafe {

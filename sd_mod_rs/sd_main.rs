@@ -68,6 +68,7 @@ module! {
     name: "sd_mod_rs",
     author: "The scsi-rs developers",
     description: "SCSI disk (sd) upper-level driver in Rust",
+    alias: ["scsi:t-0x00*", "scsi:t-0x07*", "scsi:t-0x0e*", "scsi:t-0x14*"],
     license: "GPL",
 }
 

@@ -266,7 +266,7 @@ struct scsi_rs_device_info {
 	__u64 lun;
 	__u8 type;		/* peripheral device type */
 	__u8 removable;		/* RMB */
-	__u8 scsi_level;	/* as the C stack counts it: SPC-n is n + 2 */
+	__u8 scsi_level;	/* as the C stack counts it: ANSI version + 1 (SPC-2 = 5, SPC-3 = 6) */
 	__u8 inquiry_len;	/* valid bytes in inquiry */
 	__u8 inquiry[96];	/* standard INQUIRY data */
 	struct device *dev;	/* the H:C:T:L device: parent of device nodes */
