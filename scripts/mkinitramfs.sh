@@ -222,6 +222,7 @@ done
 install -m 0755 "$HERE/guest/init" "$ROOT/init"
 install -m 0755 "$HERE/guest/hmp" "$ROOT/usr/bin/hmp"
 install -m 0755 "$HERE/guest/ksft-run" "$ROOT/usr/bin/ksft-run"
+install -m 0755 "$HERE/guest/bench" "$ROOT/usr/bin/bench"
 
 # kselftest helpers at /kselftest (use BASE_DIR=/, see ksft-run).
 mkdir -p "$ROOT/kselftest"

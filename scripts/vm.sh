@@ -4,7 +4,7 @@
 # Usage:
 #   vm.sh --stage STAGE [--kernel-dir KDIR] [--cmd 'CMD'] [--extra DIR] [--tests DIR]
 #         [--stack rs|c] [--rundir DIR] [--timeout SECS] [--mem 1G] [--smp 2]
-#         [--append 'KERNEL ARGS']
+#         [--append 'KERNEL ARGS'] [--qemu-args 'QEMU ARGS']
 #   vm.sh --scan-log FILE          only run the kernel-report scanner on FILE
 #
 #   --kernel-dir KDIR  kernel O= build dir (default: `kernel_dir $KFLAVOR` from env.sh)
@@ -19,6 +19,14 @@
 #   --timeout SECS     with --cmd: kill QEMU after SECS (default 900) -> exit 124
 #   --mem, --smp       guest RAM (default 1G) and vCPUs (default 2)
 #   --append ARGS      extra kernel command-line arguments
+#   --qemu-args ARGS   extra QEMU arguments, appended to the command line
+#                      after the built-in devices; split at white space (no
+#                      quoting, no globbing); may be given more than once.
+#                      E.g. another disk on the controller (ids and scsi-ids
+#                      0 and 1 below are taken):
+#                        --qemu-args '-blockdev driver=null-co,node-name=null0,size=1G
+#                          -device scsi-hd,bus=scsi0.0,scsi-id=2,lun=0,drive=null0,id=scsi-null0'
+#                      Files they name are not created or removed by vm.sh.
 #
 # Exit status: the guest command's status; 124 on timeout; 2 when the guest
 # never printed SCSI_RS_EXIT (crash, panic, early power-off); 3 when the
@@ -110,6 +118,7 @@ scan_log() {
 }
 
 KDIR='' STAGE='' CMD='' HAVE_CMD=0 EXTRA='' TESTS='' STACK=rs RUNDIR='' TIMEOUT=900 MEM=1G SMP=2 APPEND=''
+QEMU_EXTRA=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel-dir) KDIR=${2:?--kernel-dir needs a directory}; shift 2 ;;
@@ -123,6 +132,12 @@ while [ $# -gt 0 ]; do
 	--mem) MEM=${2:?--mem needs a size}; shift 2 ;;
 	--smp) SMP=${2:?--smp needs a count}; shift 2 ;;
 	--append) APPEND=${2?--append needs arguments}; shift 2 ;;
+	--qemu-args)
+		# -d '': all lines, not only the first (read then returns 1 at EOF).
+		read -r -d '' -a qemu_words <<<"${2?--qemu-args needs arguments}" || true
+		QEMU_EXTRA+=("${qemu_words[@]}")
+		shift 2
+		;;
 	--scan-log)
 		[ -f "${2:-}" ] || die "--scan-log needs an existing file"
 		if scan_log "$2"; then say "no kernel problem reports in $2"; exit 0; else exit 3; fi
@@ -222,6 +237,10 @@ QEMU=(
 	-drive "if=none,id=cd0,file=$RUNDIR/cd.iso,format=raw,media=cdrom,readonly=on"
 	-device scsi-cd,bus=scsi0.0,channel=0,scsi-id=1,lun=0,drive=cd0,id=scsi-cd0,serial=RSCD0001
 )
+if [ ${#QEMU_EXTRA[@]} -gt 0 ]; then
+	QEMU+=("${QEMU_EXTRA[@]}")
+	say "extra QEMU arguments: ${QEMU_EXTRA[*]}"
+fi
 
 qpid='' rpid=''
 # shellcheck disable=SC2317 # called from the EXIT trap

@@ -68,8 +68,8 @@ module! {
     name: "sd_mod_rs",
     author: "The scsi-rs developers",
     description: "SCSI disk (sd) upper-level driver in Rust",
-    alias: ["scsi:t-0x00*", "scsi:t-0x07*", "scsi:t-0x0e*", "scsi:t-0x14*"],
     license: "GPL",
+    alias: ["scsi:t-0x00*", "scsi:t-0x07*", "scsi:t-0x0e*", "scsi:t-0x14*"],
 }
 
 /// Minors per disk: the whole disk and 15 partitions.

@@ -20,8 +20,8 @@ module! {
     name: "sr_mod_rs",
     author: "The scsi-rs developers",
     description: "SCSI CD-ROM (sr) upper-level driver in Rust",
-    alias: ["scsi:t-0x04*", "scsi:t-0x05*"],
     license: "GPL",
+    alias: ["scsi:t-0x04*", "scsi:t-0x05*"],
 }
 
 struct Sr;

@@ -20,8 +20,8 @@ module! {
     name: "st_rs",
     author: "The scsi-rs developers",
     description: "SCSI tape (st) upper-level driver in Rust",
-    alias: ["scsi:t-0x01*"],
     license: "GPL",
+    alias: ["scsi:t-0x01*"],
 }
 
 struct St;

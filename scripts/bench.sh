@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Benchmark the Rust SCSI stack against the C one (make bench).
+#
+# Builds (or reuses) the base kernel and the modules for flavour base, boots
+# the VM once with two extra disks on the virtio-scsi controller, runs the
+# guest's bench (scripts/guest/bench) for ROUNDS rounds and reports with
+# scripts/bench-report.py.  See Documentation/benchmark.rst.
+#
+# Usage:
+#   bench.sh [--rundir DIR] [--kernel-dir KDIR --stage STAGE]
+#
+#   --rundir DIR       run directory (default $SCSI_RS_TOP/build/bench)
+#   --kernel-dir KDIR  with --stage: use this kernel build and module stage
+#   --stage STAGE      as they are, without building anything
+#
+# Environment:
+#   ROUNDS         rounds (default 5); each measures both stacks
+#   RUNTIME        seconds per fio sample (default 5; plus 1 s ramp)
+#   BENCH_AIO      QEMU aio= of the raw disk: threads (default), io_uring, native
+#   BENCH_SCHED    I/O scheduler in the guest (default none; "default" keeps it)
+#   BENCH_TIMEOUT  VM timeout in seconds (default computed from ROUNDS/RUNTIME)
+#
+# Disks added with vm.sh --qemu-args (bus scsi0.0):
+#   scsi-id 2  null-co, 1 GiB, read-zeroes  serial RSNULL0001  (the stack alone)
+#   scsi-id 3  raw file <rundir>/bench-raw.img, 1 GiB sparse, cache=none,
+#              aio=$BENCH_AIO              serial RSRAW0001   (with host I/O)
+#
+# Results go to <rundir>/results/bench-<time>.{log,rst,csv,samples.csv,meta}:
+# the console log, the report, the summary and per-sample CSV and the set-up.
+# Exit status: vm.sh's (0: the guest's bench succeeded; 3: a kernel problem
+# report in the log; see vm.sh), or the report's when that fails.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=env.sh
+. "$HERE/env.sh"
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}" >&2; exit "${1:-2}"; }
+
+RUNDIR='' KDIR='' STAGE=''
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rundir) RUNDIR=${2:?--rundir needs a directory}; shift 2 ;;
+	--kernel-dir) KDIR=${2:?--kernel-dir needs a directory}; shift 2 ;;
+	--stage) STAGE=${2:?--stage needs a directory}; shift 2 ;;
+	-h | --help) usage 0 ;;
+	*) say "unknown argument: $1"; usage ;;
+	esac
+done
+
+ROUNDS=${ROUNDS:-5}
+RUNTIME=${RUNTIME:-5}
+BENCH_AIO=${BENCH_AIO:-threads}
+BENCH_SCHED=${BENCH_SCHED:-none}
+for v in ROUNDS RUNTIME; do
+	[[ "${!v}" =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || die "$v must be a positive integer, not '${!v}'"
+done
+case "$BENCH_AIO" in threads | io_uring | native) ;; *) die "BENCH_AIO must be threads, io_uring or native, not '$BENCH_AIO'" ;; esac
+[[ "$BENCH_SCHED" =~ ^[a-z0-9_-]+$ ]] || die "BENCH_SCHED: bad scheduler name '$BENCH_SCHED'"
+if [ -n "$KDIR$STAGE" ] && { [ -z "$KDIR" ] || [ -z "$STAGE" ]; }; then
+	die "--kernel-dir and --stage go together"
+fi
+
+# Budget: boot and prefill, then per stack and round 10 samples of
+# RAMP + RUNTIME plus fio's start-up under TCG, and loading/unloading.
+TIMEOUT=${BENCH_TIMEOUT:-$((900 + ROUNDS * 2 * (10 * (RUNTIME + 1 + 20) + 120)))}
+[[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "BENCH_TIMEOUT must be seconds, not '$TIMEOUT'"
+
+RUNDIR=${RUNDIR:-$SCSI_RS_TOP/build/bench}
+mkdir -p "$RUNDIR/results"
+RUNDIR=$(cd "$RUNDIR" && pwd)
+case "$RUNDIR" in *[[:space:]]* | *,*) die "the run dir path must not contain white space or commas: '$RUNDIR'" ;; esac
+
+# ---- kernel and modules ---------------------------------------------------
+if [ -z "$KDIR" ]; then
+	say "building (or reusing) the base kernel and the modules for flavour base"
+	KDIR=$("$HERE/build-kernel.sh" base | tail -n1)
+	STAGE=$("$HERE/build-modules.sh" base | tail -n1)
+fi
+[ -f "$KDIR/include/config/kernel.release" ] || die "no kernel build in $KDIR"
+KVER=$(cat "$KDIR/include/config/kernel.release")
+
+# ---- the raw bench file ---------------------------------------------------
+RAW=$RUNDIR/bench-raw.img
+rm -f "$RAW"
+truncate -s 1G "$RAW"
+CACHE=none
+if ! dd if="$RAW" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null; then
+	# O_DIRECT unsupported by the run dir's file system (e.g. an old tmpfs).
+	CACHE=writeback
+	say "warning: O_DIRECT does not work in $RUNDIR; the raw disk uses cache=writeback (host page cache)"
+	[ "$BENCH_AIO" != native ] || die "BENCH_AIO=native needs O_DIRECT; use threads or another --rundir"
+fi
+
+# shellcheck disable=SC2054 # the commas are QEMU's option syntax
+QARGS=(
+	-blockdev driver=null-co,node-name=null0,size=1073741824,read-zeroes=on
+	-device scsi-hd,bus=scsi0.0,channel=0,scsi-id=2,lun=0,drive=null0,id=scsi-null0,serial=RSNULL0001
+	-drive "if=none,id=raw0,file=$RAW,format=raw,cache=$CACHE,aio=$BENCH_AIO"
+	-device scsi-hd,bus=scsi0.0,channel=0,scsi-id=3,lun=0,drive=raw0,id=scsi-raw0,serial=RSRAW0001
+)
+
+# ---- run --------------------------------------------------------------------
+stamp=$(date +%Y%m%d-%H%M%S)
+out=$RUNDIR/results/bench-$stamp
+{
+	echo "date=$(date -Iseconds)"
+	echo "commit=$(git -C "$SCSI_RS_TOP" rev-parse HEAD 2>/dev/null || echo '?')"
+	echo "dirty=$(git -C "$SCSI_RS_TOP" status --porcelain 2>/dev/null | wc -l) files"
+	echo "kernel=$KVER ($KDIR)"
+	echo "stage=$STAGE"
+	echo "qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n1)"
+	echo "host_cpus=$(nproc) host_load=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_cache=$CACHE raw_aio=$BENCH_AIO timeout=$TIMEOUT"
+} >"$out.meta"
+
+say "$ROUNDS round(s) x 2 stacks x 10 samples of ${RUNTIME}s; VM timeout ${TIMEOUT}s; results -> $out.*"
+rc=0
+"$HERE/vm.sh" --kernel-dir "$KDIR" --stage "$STAGE" --stack rs --rundir "$RUNDIR" \
+	--mem 2G --timeout "$TIMEOUT" --qemu-args "${QARGS[*]}" \
+	--cmd "RUNTIME=$RUNTIME BENCH_SCHED=$BENCH_SCHED bench $ROUNDS" || rc=$?
+if [ -f "$RUNDIR/console.log" ]; then
+	cp "$RUNDIR/console.log" "$out.log"
+else
+	die "no console log in $RUNDIR (vm.sh status $rc)"
+fi
+rm -f "$RAW" # 1 GiB once prefilled
+
+tr -d '\r' <"$out.log" | grep -a '^BENCHERR' | sed 's/^/[bench] /' >&2 || true
+tr -d '\r' <"$out.log" | grep -aq '^BENCHINFO done' || say "warning: the guest's bench did not finish (no 'BENCHINFO done' line)"
+
+rrc=0
+/usr/bin/env python3 "$HERE/bench-report.py" --csv "$out.csv" "$out.log" | tee "$out.rst" || rrc=$?
+say "report: $out.rst, $out.csv; console log: $out.log; set-up: $out.meta"
+[ "$rc" = 0 ] || say "vm.sh exited with status $rc"
+[ "$rc" = 0 ] || exit "$rc"
+exit "$rrc"
