@@ -8,6 +8,8 @@
 #   make modules             build the modules against the cached kernel
 #   make kernel              build (or reuse) the cached kernel
 #   make setup               install the toolchain and VM tools (Debian 12, root)
+#   make bench               Rust vs C stack on the base kernel (ROUNDS=5 RUNTIME=5
+#                            seconds per sample); Documentation/benchmark.rst
 #
 # KFLAVOR=debug (default; KASAN, lockdep, kmemleak) or base (for benchmarks).
 # STACK=rs (default) or c: which SCSI stack udev autoloads in the VM.
@@ -17,10 +19,12 @@ STACK ?= rs
 CMD ?=
 EXTRA ?=
 TESTS ?=
+ROUNDS ?= 5
+RUNTIME ?= 5
 
 export KFLAVOR STACK
 
-.PHONY: all setup kernel modules run check check-host clean
+.PHONY: all setup kernel modules run check check-host bench clean
 
 all: modules
 
@@ -41,6 +45,10 @@ check: modules
 
 check-host:
 	@scripts/check.sh --host-only
+
+# Builds the base kernel and modules itself, whatever KFLAVOR says.
+bench: setup
+	@ROUNDS='$(ROUNDS)' RUNTIME='$(RUNTIME)' scripts/bench.sh
 
 clean:
 	rm -rf build proto/target

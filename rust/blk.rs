@@ -32,6 +32,7 @@ use crate::scsi_rs;
 use core::fmt;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
 use kernel::error::to_result;
 use kernel::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
@@ -617,8 +618,8 @@ pub struct Disk<T: DiskOps> {
     gd: NonNull<bindings::gendisk>,
     parent: NonNull<bindings::device>,
     data: *const T,
-    added: bool,
-    deleted: bool,
+    added: AtomicBool,
+    deleted: AtomicBool,
 }
 
 // SAFETY: the gendisk calls used are allowed from any process context; the
@@ -684,15 +685,15 @@ impl<T: DiskOps> Disk<T> {
             gd,
             parent,
             data,
-            added: false,
-            deleted: false,
+            added: AtomicBool::new(false),
+            deleted: AtomicBool::new(false),
         })
     }
 
     /// Adds the disk (and scans its partitions) as a child of the SCSI
     /// device: `/dev/NAME` appears.
-    pub fn add(&mut self) -> Result {
-        if self.added {
+    pub fn add(&self) -> Result {
+        if self.added.swap(true, Ordering::AcqRel) {
             return Err(EBUSY);
         }
         // SAFETY: allocated in `new`, not added yet; the parent is
@@ -703,19 +704,17 @@ impl<T: DiskOps> Disk<T> {
                 self.gd.as_ptr(),
                 core::ptr::null_mut(),
             )
-        })?;
-        self.added = true;
-        Ok(())
+        })
+        .inspect_err(|_| self.added.store(false, Ordering::Release))
     }
 
     /// Deletes the added disk: the node goes away, dirty data is written
     /// back and no new open succeeds. Nodes still open keep working on the
     /// data until closed. Idempotent; `drop` does it too.
-    pub fn del(&mut self) {
-        if self.added && !self.deleted {
-            // SAFETY: added and not yet deleted.
+    pub fn del(&self) {
+        if self.added.load(Ordering::Acquire) && !self.deleted.swap(true, Ordering::AcqRel) {
+            // SAFETY: added and not yet deleted (the flag makes this once).
             unsafe { bindings::del_gendisk(self.gd.as_ptr()) };
-            self.deleted = true;
         }
     }
 

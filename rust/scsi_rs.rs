@@ -863,6 +863,11 @@ pub trait UpperDriver: Sync + Sized + 'static {
     type Data: Send + Sync;
     /// Offered a device: `Ok` attaches, an error declines.
     fn probe(&self, dev: Device) -> Result<KBox<Self::Data>>;
+    /// Bus drivers: the device's file-system requests now reach
+    /// [`UpperDriver::init_command`] with `data` (add the disk here).
+    fn start(&self, _data: &Self::Data) -> Result {
+        Ok(())
+    }
     /// The device goes away or the driver unregisters.
     fn remove(&self, data: KBox<Self::Data>);
     /// Turns a file-system request into a command (bus drivers).
@@ -910,6 +915,24 @@ unsafe extern "C" fn probe_tramp<T: UpperDriver>(
             unsafe { ddata.write(KBox::into_raw(data).cast()) };
             0
         }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Calls [`UpperDriver::start`] for the core.
+///
+/// # Safety
+///
+/// `ddata` is the live data of a device `T`'s probe attached.
+unsafe extern "C" fn start_tramp<T: UpperDriver>(ctx: *mut c_void, ddata: *mut c_void) -> c_int {
+    if ddata.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: as in `probe_tramp` for `ctx`; `ddata` is the data `T`'s
+    // probe returned, alive until remove.
+    let (drv, data) = unsafe { (&*ctx.cast::<T>(), &*ddata.cast::<T::Data>()) };
+    match drv.start(data) {
+        Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }
@@ -984,6 +1007,7 @@ impl<T: UpperDriver> UpperRegistration<T> {
             },
             ctx: (&*driver as *const T).cast_mut().cast(),
             probe: Some(probe_tramp::<T>),
+            start: Some(start_tramp::<T>),
             remove: Some(remove_tramp::<T>),
             init_command: Some(init_command_tramp::<T>),
             rescan: Some(rescan_tramp::<T>),

@@ -123,11 +123,7 @@ pub(crate) fn queue_dev_work(dev: *mut bindings::device, work: *mut bindings::wo
     // else by the work function.
     unsafe {
         bindings::get_device(dev);
-        if !bindings::queue_work_on(
-            bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int,
-            wq,
-            work,
-        ) {
+        if !bindings::queue_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int, wq, work) {
             bindings::put_device(dev);
         }
     }
@@ -312,6 +308,7 @@ pub(crate) struct UpperDriver {
     pub(crate) ctx: *mut c_void,
     pub(crate) probe:
         unsafe extern "C" fn(*mut c_void, *mut api::scsi_rs_device, *mut *mut c_void) -> c_int,
+    pub(crate) start: Option<unsafe extern "C" fn(*mut c_void, *mut c_void) -> c_int>,
     pub(crate) remove: unsafe extern "C" fn(*mut c_void, *mut api::scsi_rs_device, *mut c_void),
     pub(crate) init_command: Option<
         unsafe extern "C" fn(*mut c_void, *mut bindings::request, *mut api::scsi_rs_cmd) -> c_int,
@@ -674,6 +671,7 @@ fn register_upper(d: &api::scsi_rs_upper_driver) -> Result<*mut UpperDriver> {
             type_mask: d.type_mask,
             ctx: d.ctx,
             probe,
+            start: d.start,
             remove: remove_cb,
             init_command: d.init_command,
             rescan: d.rescan,

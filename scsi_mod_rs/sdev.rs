@@ -742,20 +742,27 @@ unsafe extern "C" fn scsi_rs_rs_bus_probe(dev: *mut bindings::device) -> c_int {
     let mut ddata: *mut c_void = ptr::null_mut();
     // SAFETY: the registered driver's callback with its context.
     let ret = unsafe { (u.probe)(u.ctx, dev.cast(), &mut ddata) };
-    if ret == 0 {
-        s.bus_ddata.store(ddata, Ordering::Release);
-        s.bus_upper
-            .store((u as *const UpperDriver).cast_mut(), Ordering::Release);
+    if ret != 0 {
+        return ret;
     }
-    ret
+    // From here the device's requests reach the driver's init_command.
+    s.bus_ddata.store(ddata, Ordering::Release);
+    s.bus_upper
+        .store((u as *const UpperDriver).cast_mut(), Ordering::Release);
+    if let Some(start) = u.start {
+        // SAFETY: the driver's callback with the data its probe returned.
+        let ret = unsafe { start(u.ctx, ddata) };
+        if ret != 0 {
+            s.bus_upper.store(ptr::null_mut(), Ordering::Release);
+            s.bus_ddata.store(ptr::null_mut(), Ordering::Release);
+            // SAFETY: undoes the probe; the data is given back once.
+            unsafe { (u.remove)(u.ctx, dev.cast(), ddata) };
+            return ret;
+        }
+    }
+    0
 }
 
-/// Callback of glue.c (see glue.h).
-///
-/// # Safety
-///
-/// Called by the driver core or sysfs for a device of ours, with the
-/// arguments glue.c passes through.
 #[no_mangle]
 unsafe extern "C" fn scsi_rs_rs_bus_remove(dev: *mut bindings::device) {
     if !is_sdev(dev) {
@@ -763,10 +770,13 @@ unsafe extern "C" fn scsi_rs_rs_bus_remove(dev: *mut bindings::device) {
     }
     // SAFETY: as in probe; device_lock held by the driver core.
     let (s, u) = unsafe { (Sdev::from_dev(dev), UpperDriver::from_driver((*dev).driver)) };
-    let ddata = s.bus_ddata.swap(ptr::null_mut(), Ordering::AcqRel);
-    // SAFETY: the driver's callback with the data its probe returned.
+    let ddata = s.bus_ddata.load(Ordering::Acquire);
+    // SAFETY: the driver's callback with the data its probe returned. Its
+    // requests keep reaching init_command while it winds down (deleting a
+    // disk writes back dirty pages); after it returned none come.
     unsafe { (u.remove)(u.ctx, dev.cast(), ddata) };
     s.bus_upper.store(ptr::null_mut(), Ordering::Release);
+    s.bus_ddata.store(ptr::null_mut(), Ordering::Release);
 }
 
 /// Callback of glue.c (see glue.h).

@@ -957,16 +957,22 @@ impl UpperDriver for Sd {
         };
         let disk = Disk::new(&sd.dev, &SD_FOPS, sd.clone(), &cfg)?;
         sd.revalidate(&disk);
-        let mut data = KBox::new(SdData { disk }, GFP_KERNEL)?;
+        Ok(KBox::new(SdData { disk }, GFP_KERNEL)?)
+    }
+
+    fn start(&self, data: &SdData) -> Result {
+        // Adding the disk scans its partitions: file-system I/O, which the
+        // core routes to `init_command` from now on.
         data.disk.add()?;
+        let sd = data.disk.data();
         sd.notice(format_args!(
             "Attached SCSI {}disk",
             if sd.removable { "removable " } else { "" }
         ));
-        Ok(data)
+        Ok(())
     }
 
-    fn remove(&self, mut data: KBox<SdData>) {
+    fn remove(&self, data: KBox<SdData>) {
         // Deleting the disk writes back its dirty pages; then the device's
         // cache is flushed to the medium.
         data.disk.del();

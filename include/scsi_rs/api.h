@@ -236,6 +236,13 @@ struct scsi_rs_upper_driver {
 	__u32 flags;		/* SCSI_RS_UPPER_F_* */
 	void *ctx;		/* passed back to probe and remove */
 	int (*probe)(void *ctx, struct scsi_rs_device *sdev, void **ddata);
+	/*
+	 * Bus drivers, optional: called after a successful probe, once the
+	 * core routes the device's file-system requests to init_command with
+	 * ddata (adding a disk scans its partitions: I/O). An error detaches
+	 * the driver again (remove is called).
+	 */
+	int (*start)(void *ctx, void *ddata);
 	void (*remove)(void *ctx, struct scsi_rs_device *sdev, void *ddata);
 	/*
 	 * Bus drivers: turns a file-system request of the device's queue
