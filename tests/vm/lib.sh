@@ -25,9 +25,16 @@ is_loaded() { [ -d "/sys/module/$1" ] && [ -e "/sys/module/$1/refcnt" ]; }
 
 # Unload everything of ours, dependants first; true if nothing is left.
 unload_all() {
-	local m
+	local m try
+	# udev opens new and changed disks (blkid, scsi_id): let it finish.
+	udevadm settle 2>/dev/null
 	for m in $DEPENDANTS scsi_rs_abi_old scsi_rs_abi_new; do
-		is_loaded "$m" && rmmod "$m" 2>/dev/null
+		for try in 1 2 3; do
+			is_loaded "$m" || break
+			rmmod "$m" 2>/dev/null && break
+			udevadm settle 2>/dev/null
+			sleep 1
+		done
 	done
 	is_loaded $CORE && rmmod $CORE 2>/dev/null
 	for m in $ALL_MODULES; do
