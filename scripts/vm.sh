@@ -37,6 +37,8 @@
 #   console.log      everything the guest printed on ttyS0
 #   initramfs.cpio   built by mkinitramfs.sh
 #   disk.img         256 MiB raw, zeros   -> scsi-hd, serial RSDISK0001, target 0 LUN 0
+#   hot.img          64 MiB raw, zeros: not attached; for hot-plug tests
+#                    (hmp drive_add / device_add)
 #   cd.iso           ISO 9660, label SCSIRS_CD1, /README.TXT = "scsi-rs test medium 1"
 #                                          -> scsi-cd, serial RSCD0001, target 1 LUN 0
 #   cd2.iso          same with SCSIRS_CD2 / "scsi-rs test medium 2" (for media change)
@@ -181,7 +183,7 @@ case "$RUNDIR" in *[[:space:]]*) die "the run dir path must not contain white sp
 [ ${#RUNDIR} -le 90 ] || die "run dir path too long for QEMU's sockets (${#RUNDIR} > 90 chars): $RUNDIR"
 
 # ---- run directory -----------------------------------------------------
-rm -f "$RUNDIR"/{console.log,hmp-relay.log,qmp.sock,hmp.sock,relay.sock,relay-qmp.sock,cmd.sh,disk.img,cd.iso,cd2.iso,initramfs.cpio}
+rm -f "$RUNDIR"/{console.log,hmp-relay.log,qmp.sock,hmp.sock,relay.sock,relay-qmp.sock,cmd.sh,disk.img,hot.img,cd.iso,cd2.iso,initramfs.cpio}
 rm -rf "${RUNDIR:?}/media"
 
 mk_args=(--stage "$STAGE" --out "$RUNDIR/initramfs.cpio" --stack "$STACK")
@@ -196,6 +198,7 @@ say "building initramfs"
 
 say "creating media in $RUNDIR"
 truncate -s 256M "$RUNDIR/disk.img"
+truncate -s 64M "$RUNDIR/hot.img"
 for n in 1 2; do
 	iso=$RUNDIR/cd.iso
 	[ "$n" = 1 ] || iso=$RUNDIR/cd$n.iso

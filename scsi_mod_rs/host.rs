@@ -19,7 +19,7 @@ use kernel::sync::Mutex;
 use kernel::types::Opaque;
 
 /// Scatter-gather entries the core reserves per command at most.
-pub(crate) const MAX_SG: u32 = 128;
+pub(crate) const MAX_SG: u32 = 256;
 /// `REQ_OP_MASK`: the operation bits of `cmd_flags`.
 pub(crate) const REQ_OP_MASK: u32 = 0xff;
 /// Retries of a file-system command.

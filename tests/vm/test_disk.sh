@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 30
+ktap_set_plan 34
 
 unload_all
 kmemleak_clear
@@ -73,9 +73,16 @@ check "a read past the end gets nothing" \
 	bash -c "[ \$(dd if=$D bs=512 skip=524288 count=8 2>/dev/null | wc -c) -eq 0 ]"
 check "misaligned direct I/O is refused" \
 	bash -c "! dd if=$D of=/dev/null bs=100 count=1 iflag=direct 2>/dev/null"
-check "unknown ioctls get errors" bash -c "
-	python3 - $D 2>/dev/null || true
-	sg_raw -r 8 $D 12 00 00 00 08 00 >/dev/null 2>&1
-	! sg_raw $D ff ff >/dev/null 2>&1 || true"
+# SG_IO permissions for an unprivileged user holding a read-only descriptor.
+chmod o+r $D
+TESTER="setpriv --reuid=1000 --regid=1000 --clear-groups"
+check "unprivileged, read-only: INQUIRY through SG_IO works" bash -c "$TESTER sg_inq -R $D | grep -q QEMU"
+check "unprivileged, read-only: WRITE(10) through SG_IO is refused" \
+	bash -c "! $TESTER sg_raw -R -s 512 -i /dev/zero $D 2a 00 00 00 00 00 00 00 01 00 >/dev/null 2>&1"
+check "unprivileged, read-only: sg_raw says permission denied" \
+	bash -c "$TESTER sg_raw -R -s 512 -i /dev/zero $D 2a 00 00 00 00 00 00 00 01 00 2>&1 | grep -qi 'permission\|not permitted'"
+chmod o-r $D
+check "an unknown opcode comes back as ILLEGAL REQUEST" \
+	bash -c "sg_raw $D ff 00 00 00 00 00 2>&1 | grep -qi 'illegal request'"
 check "everything unloads" unload_all || lsmod | sed 's/^/# /'
 ktap_finished

@@ -105,7 +105,9 @@ if [ -d $FS ]; then
 	UNDO="rmmod sd_mod_rs 2>/dev/null"
 	check "FAILSLAB across the load of sd_mod_rs: every failure is clean" \
 		sweep sd_mod_rs "! test -e /sys/module/sd_mod_rs/refcnt && ! test -e /sys/bus/scsi/drivers/sd" insmod "$(modinfo -n sd_mod_rs)"
-	UNDO="rmmod virtio_scsi_rs 2>/dev/null"
+	# A successful load scans the disk, and udev then opens it (and loads
+	# sd_mod_rs for it): wait for udev before unloading.
+	UNDO="udevadm settle; rmmod virtio_scsi_rs 2>/dev/null || { sleep 1; udevadm settle; rmmod virtio_scsi_rs 2>/dev/null; }"
 	check "FAILSLAB across the load of virtio_scsi_rs: every failure is clean" \
 		sweep virtio_scsi_rs "! test -e /sys/module/virtio_scsi_rs/refcnt" insmod "$(modinfo -n virtio_scsi_rs)"
 	echo 0 >$FS/probability

@@ -16,7 +16,7 @@ check "the core registers bus scsi" test -d /sys/bus/scsi/devices
 check "loaded alone the core has no devices and no hosts" \
 	test -z "$(ls /sys/bus/scsi/devices)"
 check "the core logs its interface version" \
-	bash -c "dmesg | tail -n +$((LOG_MARK + 1)) | grep -q 'scsi_mod_rs: SCSI mid-layer loaded, interface version 1'"
+	bash -c "dmesg | tail -n +$((LOG_MARK + 1)) | grep -q 'scsi_mod_rs: SCSI mid-layer loaded, interface version 2'"
 rmmod $CORE
 check "rmmod of the idle core succeeds and removes bus scsi" \
 	bash -c "! test -e /sys/module/$CORE && ! test -e /sys/bus/scsi"
