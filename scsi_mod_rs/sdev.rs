@@ -476,12 +476,10 @@ unsafe extern "C" fn scsi_rs_rs_sdev_store(
             }
             _ => inval,
         },
-        glue::scsi_rs_sdev_attr_SCSI_RS_SDEV_DEVICE_BLOCKED => match parse_u64(input) {
-            Some(v) => {
-                s.device_blocked.store(v as u32, Ordering::Relaxed);
-                ok
-            }
-            None => inval,
+        // Simple tags are what the core uses; nothing else is offered.
+        glue::scsi_rs_sdev_attr_SCSI_RS_SDEV_QUEUE_TYPE => match input {
+            b"simple" => ok,
+            _ => inval,
         },
         glue::scsi_rs_sdev_attr_SCSI_RS_SDEV_STATE => {
             let new = match input {
@@ -763,6 +761,12 @@ unsafe extern "C" fn scsi_rs_rs_bus_probe(dev: *mut bindings::device) -> c_int {
     0
 }
 
+/// Callback of glue.c (see glue.h).
+///
+/// # Safety
+///
+/// Called by the driver core for a device of ours bound to one of our
+/// drivers, with its device lock held.
 #[no_mangle]
 unsafe extern "C" fn scsi_rs_rs_bus_remove(dev: *mut bindings::device) {
     if !is_sdev(dev) {

@@ -76,7 +76,7 @@ check "misaligned direct I/O is refused" \
 # SG_IO permissions for an unprivileged user holding a read-only descriptor.
 chmod o+r $D
 TESTER="setpriv --reuid=1000 --regid=1000 --clear-groups"
-check "unprivileged, read-only: INQUIRY through SG_IO works" bash -c "$TESTER sg_inq -R $D | grep -q QEMU"
+check "unprivileged, read-only: INQUIRY through SG_IO works" bash -c "$TESTER sg_inq $D | grep -q QEMU"
 check "unprivileged, read-only: WRITE(10) through SG_IO is refused" \
 	bash -c "! $TESTER sg_raw -R -s 512 -i /dev/zero $D 2a 00 00 00 00 00 00 00 01 00 >/dev/null 2>&1"
 check "unprivileged, read-only: sg_raw says permission denied" \
