@@ -401,6 +401,40 @@ pub trait HostDriver: Sized + 'static {
     fn reset(_host: &Self::Data, _level: ResetLevel, _channel: u32, _id: u32, _lun: u64) -> Result {
         Err(not_supported())
     }
+    /// Maps CPUs to hardware queues; `false` keeps the default map.
+    fn map_queues(_host: &Self::Data, _map: QueueMap) -> bool {
+        false
+    }
+}
+
+/// The CPU-to-hardware-queue map of a host, for [`HostDriver::map_queues`];
+/// the adapter's binding layer fills it.
+pub struct QueueMap {
+    raw: NonNull<bindings::blk_mq_queue_map>,
+}
+
+impl QueueMap {
+    /// The block layer's map.
+    pub fn as_raw(&self) -> *mut bindings::blk_mq_queue_map {
+        self.raw.as_ptr()
+    }
+}
+
+/// Calls [`HostDriver::map_queues`] for the core.
+///
+/// # Safety
+///
+/// As for `queuecommand_tramp`; `qmap` is the map being built.
+unsafe extern "C" fn map_queues_tramp<T: HostDriver>(
+    hostdata: *mut c_void,
+    qmap: *mut bindings::blk_mq_queue_map,
+) -> c_int {
+    let Some(raw) = NonNull::new(qmap) else {
+        return 0;
+    };
+    // SAFETY: as in `queuecommand_tramp`.
+    let data = unsafe { &*hostdata.cast::<T::Data>() };
+    c_int::from(T::map_queues(data, QueueMap { raw }))
 }
 
 /// Calls [`HostDriver::queuecommand`] for the core.
@@ -506,6 +540,7 @@ impl<T: HostDriver> HostDriverRegistration<T> {
             queuecommand: Some(queuecommand_tramp::<T>),
             abort: Some(abort_tramp::<T>),
             reset: Some(reset_tramp::<T>),
+            map_queues: Some(map_queues_tramp::<T>),
         };
         let mut handle = core::ptr::null_mut();
         // SAFETY: `tmpl` is a complete template of this interface version and
@@ -876,6 +911,8 @@ pub trait UpperDriver: Sync + Sized + 'static {
     }
     /// The device may have changed.
     fn rescan(_data: &Self::Data) {}
+    /// The system is going down: flush what must reach the medium.
+    fn shutdown(&self, _data: &Self::Data) {}
 }
 
 /// An upper-level driver registered with the core; unregistered on drop.
@@ -990,6 +1027,20 @@ unsafe extern "C" fn rescan_tramp<T: UpperDriver>(ddata: *mut c_void) {
     }
 }
 
+/// Calls [`UpperDriver::shutdown`] for the core.
+///
+/// # Safety
+///
+/// As for `start_tramp`.
+unsafe extern "C" fn shutdown_tramp<T: UpperDriver>(ctx: *mut c_void, ddata: *mut c_void) {
+    if ddata.is_null() {
+        return;
+    }
+    // SAFETY: as in `start_tramp`.
+    let (drv, data) = unsafe { (&*ctx.cast::<T>(), &*ddata.cast::<T::Data>()) };
+    drv.shutdown(data);
+}
+
 impl<T: UpperDriver> UpperRegistration<T> {
     /// Registers `driver` for `module`; the core offers it every matching
     /// device, those already present and those found later.
@@ -1011,6 +1062,7 @@ impl<T: UpperDriver> UpperRegistration<T> {
             remove: Some(remove_tramp::<T>),
             init_command: Some(init_command_tramp::<T>),
             rescan: Some(rescan_tramp::<T>),
+            shutdown: Some(shutdown_tramp::<T>),
         };
         let mut handle = core::ptr::null_mut();
         // SAFETY: `desc` is complete for this interface version; `ctx` points

@@ -76,7 +76,6 @@ pub(crate) struct Host {
     pub(crate) tag_set_live: AtomicBool,
     pub(crate) scan_q: AtomicPtr<bindings::request_queue>,
     pub(crate) state: AtomicU32,
-    pub(crate) busy: AtomicU32,
     pub(crate) name: [u8; 16],
     /// Serialises scans and removals of devices.
     #[pin]
@@ -375,13 +374,11 @@ unsafe extern "C" fn queue_rq(
 
     // SAFETY: our request, dispatched now.
     unsafe { bindings::blk_mq_start_request(rq) };
-    host.busy.fetch_add(1, Ordering::Relaxed);
     let drv = host.drv();
     // SAFETY: the adapter's entry point with its own data and a command
     // that stays valid until it is given back.
     let ret = unsafe { (drv.queuecommand)(host.hostdata, c) };
     if ret != api::SCSI_RS_QC_OK as c_int {
-        host.busy.fetch_sub(1, Ordering::Relaxed);
         if let Some(sdev) = sdev {
             sdev.inflight.fetch_sub(1, Ordering::AcqRel);
             if ret == api::SCSI_RS_QC_DEVICE_BUSY as c_int {
@@ -518,12 +515,9 @@ unsafe extern "C" fn complete(rq: *mut bindings::request) {
     // SAFETY: blk-mq passes a live request of ours.
     let (r, q) = unsafe { (&mut *rq, (*rq).q) };
     // SAFETY: as in `queue_rq`.
-    let host = unsafe { Host::from_tag_set((*q).tag_set) };
-    // SAFETY: as in `queue_rq`.
     let sdev: Option<&Sdev> = unsafe { (*q).queuedata.cast::<Sdev>().as_ref() };
     // SAFETY: our request.
     let pdu = unsafe { pdu(rq) };
-    host.busy.fetch_sub(1, Ordering::Relaxed);
     if let Some(s) = sdev {
         s.inflight.fetch_sub(1, Ordering::AcqRel);
         s.iodone_cnt.fetch_add(1, Ordering::Relaxed);
@@ -629,11 +623,33 @@ unsafe extern "C" fn timeout(rq: *mut bindings::request) -> bindings::blk_eh_tim
     bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER
 }
 
+/// Maps CPUs to hardware queues: the adapter's map if it has one.
+///
+/// # Safety
+///
+/// Called by blk-mq for one of our hosts' tag sets.
+unsafe extern "C" fn map_queues(set: *mut bindings::blk_mq_tag_set) {
+    // SAFETY: the tag set is inside a live host.
+    let host = unsafe { Host::from_tag_set(set) };
+    // SAFETY: the default map of the set, which blk-mq is building.
+    let qmap = unsafe { &raw mut (*set).map[bindings::hctx_type_HCTX_TYPE_DEFAULT as usize] };
+    let done = match host.drv().map_queues {
+        // SAFETY: the adapter's entry point with its data, process context.
+        Some(f) => unsafe { f(host.hostdata, qmap) != 0 },
+        None => false,
+    };
+    if !done {
+        // SAFETY: as above.
+        unsafe { bindings::blk_mq_map_queues(qmap) };
+    }
+}
+
 pub(crate) static MQ_OPS: KernelCell<bindings::blk_mq_ops> =
     KernelCell(Opaque::new(bindings::blk_mq_ops {
         queue_rq: Some(queue_rq),
         complete: Some(complete),
         timeout: Some(timeout),
+        map_queues: Some(map_queues),
         ..zeroed()
     }));
 

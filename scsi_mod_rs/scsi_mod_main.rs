@@ -294,6 +294,8 @@ pub(crate) struct HostDriver {
     pub(crate) queuecommand: unsafe extern "C" fn(*mut c_void, *mut api::scsi_rs_cmd) -> c_int,
     pub(crate) abort: unsafe extern "C" fn(*mut c_void, *mut api::scsi_rs_cmd) -> c_int,
     pub(crate) reset: unsafe extern "C" fn(*mut c_void, u32, u32, u32, u64) -> c_int,
+    pub(crate) map_queues:
+        Option<unsafe extern "C" fn(*mut c_void, *mut bindings::blk_mq_queue_map) -> c_int>,
     pub(crate) hosts: AtomicU32,
 }
 
@@ -314,6 +316,7 @@ pub(crate) struct UpperDriver {
         unsafe extern "C" fn(*mut c_void, *mut bindings::request, *mut api::scsi_rs_cmd) -> c_int,
     >,
     pub(crate) rescan: Option<unsafe extern "C" fn(*mut c_void)>,
+    pub(crate) shutdown: Option<unsafe extern "C" fn(*mut c_void, *mut c_void)>,
 }
 
 impl UpperDriver {
@@ -559,6 +562,7 @@ fn register_host_driver(t: &api::scsi_rs_host_template) -> Result<*mut HostDrive
             queuecommand,
             abort,
             reset,
+            map_queues: t.map_queues,
             hosts: AtomicU32::new(0),
         },
         GFP_KERNEL,
@@ -675,6 +679,7 @@ fn register_upper(d: &api::scsi_rs_upper_driver) -> Result<*mut UpperDriver> {
             remove: remove_cb,
             init_command: d.init_command,
             rescan: d.rescan,
+            shutdown: d.shutdown,
         },
         GFP_KERNEL,
     )?;
@@ -961,7 +966,6 @@ fn host_add(
         tag_set_live: core::sync::atomic::AtomicBool::new(false),
         scan_q: AtomicPtr::new(ptr::null_mut()),
         state: AtomicU32::new(HostState::Running as u32),
-        busy: AtomicU32::new(0),
         name,
         scan_lock <- new_mutex!(()),
         lists <- new_mutex!(host::HostLists { sdevs: KVec::new(), targets: KVec::new() }),

@@ -582,7 +582,17 @@ unsafe extern "C" fn scsi_rs_rs_host_show(
             show(buf, format_args!("{}\n", h.host_no))
         }
         glue::scsi_rs_host_attr_SCSI_RS_HOST_HOST_BUSY => {
-            show(buf, format_args!("{}\n", h.busy.load(Ordering::Relaxed)))
+            // Commands the adapter holds: the sum over the host's devices
+            // (kept out of the I/O path, as the C stack derives it too).
+            let busy: u32 = h
+                .lists
+                .lock()
+                .sdevs
+                .iter()
+                // SAFETY: listed devices are live while the lock is held.
+                .map(|&s| unsafe { &*s }.inflight.load(Ordering::Relaxed))
+                .sum();
+            show(buf, format_args!("{}\n", busy))
         }
         glue::scsi_rs_host_attr_SCSI_RS_HOST_CMD_PER_LUN => {
             show(buf, format_args!("{}\n", l.cmd_per_lun))
@@ -790,7 +800,24 @@ unsafe extern "C" fn scsi_rs_rs_bus_remove(dev: *mut bindings::device) {
 /// Called by the driver core or sysfs for a device of ours, with the
 /// arguments glue.c passes through.
 #[no_mangle]
-unsafe extern "C" fn scsi_rs_rs_bus_shutdown(_dev: *mut bindings::device) {}
+unsafe extern "C" fn scsi_rs_rs_bus_shutdown(dev: *mut bindings::device) {
+    if !is_sdev(dev) {
+        return;
+    }
+    // SAFETY: an H:C:T:L device of ours; the driver core holds its device
+    // lock, so its binding cannot change during the call.
+    let s = unsafe { Sdev::from_dev(dev) };
+    let u = s.bus_upper.load(Ordering::Acquire);
+    if u.is_null() || !s.accepts_io() {
+        return;
+    }
+    // SAFETY: bound (see above).
+    let u = unsafe { &*u };
+    if let Some(f) = u.shutdown {
+        // SAFETY: the bound driver's callback with its data.
+        unsafe { f(u.ctx, s.bus_ddata.load(Ordering::Acquire)) };
+    }
+}
 
 /// Callback of glue.c (see glue.h).
 ///

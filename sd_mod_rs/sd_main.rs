@@ -972,6 +972,14 @@ impl UpperDriver for Sd {
         Ok(())
     }
 
+    fn shutdown(&self, data: &SdData) {
+        let sd = data.disk.data();
+        if sd.wce.load(Ordering::Relaxed) && sd.media_present.load(Ordering::Relaxed) {
+            sd.notice(format_args!("Synchronizing SCSI cache"));
+            let _ = sd.sync_cache();
+        }
+    }
+
     fn remove(&self, data: KBox<SdData>) {
         // Deleting the disk writes back its dirty pages; then the device's
         // cache is flushed to the medium.

@@ -32,6 +32,7 @@ struct device;
 struct scatterlist;
 struct request;
 struct request_queue;
+struct blk_mq_queue_map;
 struct scsi_rs_host_driver;	/* a registered host-adapter driver; owned by the core */
 struct scsi_rs_host;		/* one adapter instance (hostN); owned by the core */
 struct scsi_rs_upper;		/* a registered upper-level driver; owned by the core */
@@ -149,6 +150,12 @@ struct scsi_rs_host_template {
 	 * Process context.
 	 */
 	int (*reset)(void *hostdata, __u32 level, __u32 channel, __u32 id, __u64 lun);
+	/*
+	 * Optional: maps CPUs to the adapter's hardware queues (for example so
+	 * that a queue's completions arrive on the CPUs that submit to it);
+	 * nonzero if done, else the block layer's default map is used.
+	 */
+	int (*map_queues)(void *hostdata, struct blk_mq_queue_map *qmap);
 };
 
 /*
@@ -257,6 +264,11 @@ struct scsi_rs_upper_driver {
 	 * medium, sysfs rescan, adapter event). Process context. Optional.
 	 */
 	void (*rescan)(void *ddata);
+	/*
+	 * Bus drivers, optional: the system is going down (power-off, reboot):
+	 * flush what must reach the medium. Process context.
+	 */
+	void (*shutdown)(void *ctx, void *ddata);
 };
 
 int scsi_rs_register_upper(const struct scsi_rs_upper_driver *drv,

@@ -4,6 +4,7 @@
  * structure, its tables and one-line wrappers of inline functions and
  * macros; probe, remove and the virtqueue callbacks go straight to Rust.
  */
+#include <linux/blk-mq-virtio.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/interrupt.h>
@@ -171,4 +172,9 @@ void vscsi_glue_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 void vscsi_glue_init_completion(struct completion *done)
 {
 	init_completion(done);
+}
+
+void vscsi_glue_map_queues(void *qmap, struct virtio_device *vdev)
+{
+	blk_mq_virtio_map_queues(qmap, vdev, VSCSI_GLUE_VQ_REQ);
 }

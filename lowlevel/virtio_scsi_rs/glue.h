@@ -58,6 +58,9 @@ void *vscsi_glue_get_priv(struct virtio_device *vdev);
 int vscsi_glue_find_vqs(struct virtio_device *vdev, unsigned int nr_req,
 			struct virtqueue **vqs);
 void vscsi_glue_del_vqs(struct virtio_device *vdev);
+/* Maps CPUs to the request queues by their interrupts' affinity (qmap: a
+ * struct blk_mq_queue_map, opaque here). */
+void vscsi_glue_map_queues(void *qmap, struct virtio_device *vdev);
 void vscsi_glue_device_ready(struct virtio_device *vdev);
 unsigned int vscsi_glue_nr_cpu_ids(void);
 

@@ -190,6 +190,15 @@ impl VDev {
         self.0.as_ptr()
     }
 
+    /// Maps CPUs to the request queues by the affinity of their interrupts,
+    /// so that a queue's completions arrive on the CPUs that submit to it.
+    pub(crate) fn map_queues(&self, map: &crate::scsi_rs::QueueMap) {
+        // SAFETY: `map` is the map blk-mq is building for our host's tag
+        // set; the device's request vectors start after the control and
+        // event queues', as set up in `vscsi_glue_find_vqs`.
+        unsafe { sys::vscsi_glue_map_queues(map.as_raw().cast(), self.ptr()) };
+    }
+
     /// Whether the transport gives access to the configuration space.
     pub(crate) fn config_readable(&self) -> bool {
         // SAFETY: live device (type invariant).

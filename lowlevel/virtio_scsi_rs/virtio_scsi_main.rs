@@ -447,6 +447,11 @@ impl HostDriver for VirtioScsi {
     const CMD_PRIV_SIZE: u32 = vio::CMD_PRIV_SIZE;
     type Data = Arc<Adapter>;
 
+    fn map_queues(a: &Arc<Adapter>, map: scsi_rs::QueueMap) -> bool {
+        a.vdev.map_queues(&map);
+        true
+    }
+
     fn queuecommand(a: &Arc<Adapter>, mut cmd: Cmd) -> core::result::Result<(), (Busy, Cmd)> {
         let (channel, id, lun) = cmd.address();
         let Some(lun) = encode_lun(channel, id, lun) else {

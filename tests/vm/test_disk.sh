@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 34
+ktap_set_plan 35
 
 unload_all
 kmemleak_clear
@@ -38,6 +38,7 @@ check "sysfs vpd_pg80 carries the serial" grep -q RSDISK0001 /sys/bus/scsi/devic
 # Partition, file system, files.
 check "sfdisk writes a partition table" bash -c "echo ',,L' | sfdisk -q $D"
 check "the partition node appears" wait_for 10 test -b ${D}1
+check "BLKRRPART (blockdev --rereadpt) keeps the partition" bash -c "blockdev --rereadpt $D && udevadm settle && test -b ${D}1"
 check "mkfs.ext4" mkfs.ext4 -q -F ${D}1
 mkdir -p /mnt/d
 check "mount" mount ${D}1 /mnt/d
