@@ -156,6 +156,12 @@ impl Cmd {
         self.c().hwq
     }
 
+    /// The last command of a batch: notify the hardware now (see
+    /// [`HostDriver::BATCHES`]).
+    pub fn is_last(&self) -> bool {
+        u32::from(self.c().flags) & api::SCSI_RS_CMD_F_LAST != 0
+    }
+
     /// Bytes to transfer.
     pub fn data_len(&self) -> u32 {
         self.c().data_len
@@ -388,6 +394,9 @@ pub trait HostDriver: Sized + 'static {
     const LIMITS: HostLimits;
     /// Per-command area the core reserves for the driver.
     const CMD_PRIV_SIZE: u32 = 0;
+    /// The driver notifies its hardware only for [`Cmd::is_last`] commands
+    /// and in [`HostDriver::commit`]; otherwise every command is last.
+    const BATCHES: bool = false;
     /// Data of one adapter instance.
     type Data: Send + Sync;
     /// Starts a command. On `Err` the command comes back to the core
@@ -401,6 +410,8 @@ pub trait HostDriver: Sized + 'static {
     fn reset(_host: &Self::Data, _level: ResetLevel, _channel: u32, _id: u32, _lun: u64) -> Result {
         Err(not_supported())
     }
+    /// A batch ended early: notify the hardware of queue `hwq`.
+    fn commit(_host: &Self::Data, _hwq: u16) {}
     /// Maps CPUs to hardware queues; `false` keeps the default map.
     fn map_queues(_host: &Self::Data, _map: QueueMap) -> bool {
         false
@@ -418,6 +429,17 @@ impl QueueMap {
     pub fn as_raw(&self) -> *mut bindings::blk_mq_queue_map {
         self.raw.as_ptr()
     }
+}
+
+/// Calls [`HostDriver::commit`] for the core.
+///
+/// # Safety
+///
+/// As for `queuecommand_tramp`.
+unsafe extern "C" fn commit_tramp<T: HostDriver>(hostdata: *mut c_void, hwq: u16) {
+    // SAFETY: as in `queuecommand_tramp`.
+    let data = unsafe { &*hostdata.cast::<T::Data>() };
+    T::commit(data, hwq);
 }
 
 /// Calls [`HostDriver::map_queues`] for the core.
@@ -541,6 +563,11 @@ impl<T: HostDriver> HostDriverRegistration<T> {
             abort: Some(abort_tramp::<T>),
             reset: Some(reset_tramp::<T>),
             map_queues: Some(map_queues_tramp::<T>),
+            commit: if T::BATCHES {
+                Some(commit_tramp::<T>)
+            } else {
+                None
+            },
         };
         let mut handle = core::ptr::null_mut();
         // SAFETY: `tmpl` is a complete template of this interface version and

@@ -364,6 +364,13 @@ unsafe extern "C" fn queue_rq(
     let lld = lld_area(pdu, entries);
     let c = &mut pdu.cmd;
     c.lld_priv = lld;
+    // SAFETY: blk-mq's queue data for this call.
+    let last = unsafe { (*bd).last };
+    c.flags = if last || host.drv().commit.is_none() {
+        api::SCSI_RS_CMD_F_LAST as u8
+    } else {
+        0
+    };
     c.tag = (u32::from(hwq as u16) << 16) | (r.tag as u32 & 0xffff);
     c.hwq = hwq as u16;
     c.timeout_ms = crate::jiffies_to_ms(r.timeout);
@@ -623,6 +630,23 @@ unsafe extern "C" fn timeout(rq: *mut bindings::request) -> bindings::blk_eh_tim
     bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER
 }
 
+/// A batch ended without its last command: the adapter notifies its
+/// hardware.
+///
+/// # Safety
+///
+/// Called by blk-mq for a hardware context of one of our queues.
+unsafe extern "C" fn commit_rqs(hctx: *mut bindings::blk_mq_hw_ctx) {
+    // SAFETY: a live hardware context of a queue on one of our tag sets.
+    let (q, hwq) = unsafe { ((*hctx).queue, (*hctx).queue_num) };
+    // SAFETY: as in `queue_rq`.
+    let host = unsafe { Host::from_tag_set((*q).tag_set) };
+    if let Some(f) = host.drv().commit {
+        // SAFETY: the adapter's entry point with its own data.
+        unsafe { f(host.hostdata, hwq as u16) };
+    }
+}
+
 /// Maps CPUs to hardware queues: the adapter's map if it has one.
 ///
 /// # Safety
@@ -650,6 +674,7 @@ pub(crate) static MQ_OPS: KernelCell<bindings::blk_mq_ops> =
         complete: Some(complete),
         timeout: Some(timeout),
         map_queues: Some(map_queues),
+        commit_rqs: Some(commit_rqs),
         ..zeroed()
     }));
 

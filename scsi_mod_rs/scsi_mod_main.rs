@@ -294,6 +294,7 @@ pub(crate) struct HostDriver {
     pub(crate) queuecommand: unsafe extern "C" fn(*mut c_void, *mut api::scsi_rs_cmd) -> c_int,
     pub(crate) abort: unsafe extern "C" fn(*mut c_void, *mut api::scsi_rs_cmd) -> c_int,
     pub(crate) reset: unsafe extern "C" fn(*mut c_void, u32, u32, u32, u64) -> c_int,
+    pub(crate) commit: Option<unsafe extern "C" fn(*mut c_void, u16)>,
     pub(crate) map_queues:
         Option<unsafe extern "C" fn(*mut c_void, *mut bindings::blk_mq_queue_map) -> c_int>,
     pub(crate) hosts: AtomicU32,
@@ -563,6 +564,7 @@ fn register_host_driver(t: &api::scsi_rs_host_template) -> Result<*mut HostDrive
             abort,
             reset,
             map_queues: t.map_queues,
+            commit: t.commit,
             hosts: AtomicU32::new(0),
         },
         GFP_KERNEL,

@@ -67,6 +67,13 @@ struct scsi_rs_abi {
 #define SCSI_RS_HOST_RETRY	6	/* transient transport disruption: retry */
 
 /*
+ * Command flags. LAST: the last command of a batch: notify the hardware now
+ * (without it, more commands follow at once, or the template's commit()
+ * is called). A driver without commit() gets LAST on every command.
+ */
+#define SCSI_RS_CMD_F_LAST	0x1
+
+/*
  * One command. The core owns it (it lives in the block layer's request);
  * it is handed to the adapter's queuecommand and given back with
  * scsi_rs_cmd_done(). Every queued command is given back exactly once, also
@@ -77,7 +84,7 @@ struct scsi_rs_cmd {
 	__u8 cdb[SCSI_RS_MAX_CDB];
 	__u16 cdb_len;
 	__u8 dir;		/* SCSI_RS_DIR_* */
-	__u8 reserved;
+	__u8 flags;		/* SCSI_RS_CMD_F_* */
 	__u32 channel;
 	__u32 id;
 	__u64 lun;
@@ -156,6 +163,12 @@ struct scsi_rs_host_template {
 	 * nonzero if done, else the block layer's default map is used.
 	 */
 	int (*map_queues)(void *hostdata, struct blk_mq_queue_map *qmap);
+	/*
+	 * Optional: a batch ended without a command flagged
+	 * SCSI_RS_CMD_F_LAST (the block layer stopped early): notify the
+	 * hardware of queue hwq now. Atomic context.
+	 */
+	void (*commit)(void *hostdata, __u16 hwq);
 };
 
 /*

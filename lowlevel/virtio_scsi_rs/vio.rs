@@ -559,6 +559,7 @@ impl<T> Vq<T> {
         out: usize,
         inn: usize,
         token: *mut c_void,
+        notify: bool,
     ) -> c_int {
         let (ret, kick) = {
             let mut g = self.lock();
@@ -575,7 +576,7 @@ impl<T> Vq<T> {
                     bindings::GFP_ATOMIC,
                 )
             };
-            (ret, ret == 0 && g.kick_prepare())
+            (ret, ret == 0 && notify && g.kick_prepare())
         };
         if kick {
             self.notify();
@@ -641,16 +642,25 @@ impl Vq<Req> {
             sgs[out + inn] = data;
             inn += 1;
         }
+        let last = cmd.is_last();
         let token = cmd.into_raw();
         // SAFETY: the headers and the data buffers belong to the command,
         // which nobody touches until its token comes back (the driver holds
         // no `Cmd` meanwhile); the data list is the core's terminated list.
-        let ret = unsafe { self.add(&mut sgs[..out + inn], out, inn, token) };
+        let ret = unsafe { self.add(&mut sgs[..out + inn], out, inn, token, last) };
         if ret != 0 {
             // SAFETY: not added: the token is turned back once.
             return Err((Error::from_errno(ret), unsafe { Cmd::from_raw(token) }));
         }
         Ok(())
+    }
+
+    /// Notifies the device of commands added without notification.
+    pub(crate) fn kick(&self) {
+        let kick = self.lock().kick_prepare();
+        if kick {
+            self.notify();
+        }
     }
 
     /// Hands every completed command to `f` (outside the lock).
@@ -735,7 +745,7 @@ impl Vq<Ctrl> {
         let token = Arc::into_raw(t.clone()).cast_mut().cast::<c_void>();
         // SAFETY: the buffers live while the device's reference does; the
         // driver only reads `resp` after the completion.
-        let ret = unsafe { self.add(&mut sgs, 1, 1, token) };
+        let ret = unsafe { self.add(&mut sgs, 1, 1, token, true) };
         if ret != 0 {
             // SAFETY: not added: the device's reference is taken back once.
             drop(unsafe { Arc::from_raw(token.cast::<Tmf>()) });

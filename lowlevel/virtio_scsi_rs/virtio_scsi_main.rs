@@ -445,7 +445,13 @@ impl HostDriver for VirtioScsi {
     const NAME: &'static CStr = c_str!("virtio_scsi");
     const LIMITS: HostLimits = LIMITS;
     const CMD_PRIV_SIZE: u32 = vio::CMD_PRIV_SIZE;
+    const BATCHES: bool = true;
     type Data = Arc<Adapter>;
+
+    fn commit(a: &Arc<Adapter>, hwq: u16) {
+        let q = usize::from(hwq) % a.req.len();
+        a.req[q].kick();
+    }
 
     fn map_queues(a: &Arc<Adapter>, map: scsi_rs::QueueMap) -> bool {
         a.vdev.map_queues(&map);
