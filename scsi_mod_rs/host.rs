@@ -729,13 +729,20 @@ impl ExecOut {
     }
 }
 
-/// Sends a command from kernel memory (`buf` must be kmalloc'd, vmalloc'd
-/// or otherwise mappable by `blk_rq_map_kern`) and waits for it.
-pub(crate) fn exec(q: *mut bindings::request_queue, a: &ExecArgs<'_>) -> Result<ExecOut> {
-    if a.cdb.is_empty() || a.cdb.len() > 32 {
+/// Allocates a passthrough request on `q` for `cdb` (1 to 32 bytes) moving
+/// `len` bytes in direction `dir`, retried `retries` times; the result
+/// fields of its command are cleared. May sleep.
+pub(crate) fn alloc_passthrough(
+    q: *mut bindings::request_queue,
+    cdb: &[u8],
+    dir: u8,
+    len: u32,
+    retries: u32,
+) -> Result<*mut bindings::request> {
+    if cdb.is_empty() || cdb.len() > 32 {
         return Err(EINVAL);
     }
-    let op = if a.dir == api::SCSI_RS_DIR_TO_DEVICE as u8 {
+    let op = if dir == api::SCSI_RS_DIR_TO_DEVICE as u8 {
         bindings::req_op_REQ_OP_DRV_OUT
     } else {
         bindings::req_op_REQ_OP_DRV_IN
@@ -746,19 +753,32 @@ pub(crate) fn exec(q: *mut bindings::request_queue, a: &ExecArgs<'_>) -> Result<
         return Err(Error::from_errno(crate::ptr_err(rq)));
     }
     // SAFETY: freshly allocated request of ours.
+    let p = unsafe { pdu(rq) };
+    p.cmd.cdb = [0; 32];
+    p.cmd.cdb[..cdb.len()].copy_from_slice(cdb);
+    p.cmd.cdb_len = cdb.len() as u16;
+    p.cmd.dir = if len == 0 {
+        api::SCSI_RS_DIR_NONE as u8
+    } else {
+        dir
+    };
+    p.cmd.status = 0;
+    p.cmd.host = 0;
+    p.cmd.sense_len = 0;
+    p.cmd.resid = 0;
+    p.allowed = retries;
+    p.retries = 0;
+    p.busy_retries = 0;
+    p.timeouts = 0;
+    Ok(rq)
+}
+
+/// Sends a command from kernel memory (`buf` must be kmalloc'd, vmalloc'd
+/// or otherwise mappable by `blk_rq_map_kern`) and waits for it.
+pub(crate) fn exec(q: *mut bindings::request_queue, a: &ExecArgs<'_>) -> Result<ExecOut> {
+    let rq = alloc_passthrough(q, a.cdb, a.dir, a.len, a.retries)?;
+    // SAFETY: freshly allocated request of ours.
     let pdu = unsafe { pdu(rq) };
-    pdu.cmd.cdb = [0; 32];
-    pdu.cmd.cdb[..a.cdb.len()].copy_from_slice(a.cdb);
-    pdu.cmd.cdb_len = a.cdb.len() as u16;
-    pdu.cmd.dir = if a.len == 0 { 0 } else { a.dir };
-    pdu.cmd.status = 0;
-    pdu.cmd.host = 0;
-    pdu.cmd.sense_len = 0;
-    pdu.cmd.resid = 0;
-    pdu.allowed = a.retries;
-    pdu.retries = 0;
-    pdu.busy_retries = 0;
-    pdu.timeouts = 0;
     if let Some((ch, id, lun)) = a.addr {
         pdu.cmd.channel = ch;
         pdu.cmd.id = id;

@@ -5,7 +5,7 @@
 //! ioctls, with the C stack's permission rules for unprivileged callers.
 
 use crate::api;
-use crate::host::pdu;
+use crate::host::{self, pdu};
 use crate::sdev::Sdev;
 use core::sync::atomic::Ordering;
 use kernel::bindings;
@@ -242,35 +242,14 @@ fn sg_io(s: &Sdev, write: bool, arg: c_ulong) -> Result<c_int> {
     } else {
         h.dxfer_len
     };
-    let op = if dir_out {
-        bindings::req_op_REQ_OP_DRV_OUT
-    } else {
-        bindings::req_op_REQ_OP_DRV_IN
-    };
-    // SAFETY: a live queue of ours; process context.
-    let rq = unsafe { bindings::blk_mq_alloc_request(q, op, 0) };
-    if crate::is_err(rq) {
-        return Err(Error::from_errno(crate::ptr_err(rq)));
-    }
-    // SAFETY: freshly allocated request of ours.
-    let p = unsafe { pdu(rq) };
-    p.cmd.cdb = cdb;
-    p.cmd.cdb_len = cmd_len as u16;
-    p.cmd.dir = if len == 0 {
-        api::SCSI_RS_DIR_NONE
-    } else if dir_out {
+    let dir = if dir_out {
         api::SCSI_RS_DIR_TO_DEVICE
     } else {
         api::SCSI_RS_DIR_FROM_DEVICE
     } as u8;
-    p.cmd.status = 0;
-    p.cmd.host = 0;
-    p.cmd.sense_len = 0;
-    p.cmd.resid = 0;
-    p.allowed = 0;
-    p.retries = 0;
-    p.busy_retries = 0;
-    p.timeouts = 0;
+    let rq = host::alloc_passthrough(q, &cdb[..cmd_len], dir, len, 0)?;
+    // SAFETY: freshly allocated request of ours.
+    let p = unsafe { pdu(rq) };
     let timeout_ms = if h.timeout == 0 {
         DEFAULT_SG_TIMEOUT_MS
     } else {

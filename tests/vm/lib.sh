@@ -93,9 +93,12 @@ wait_for() {
 
 # The H:C:T:L devices of QEMU's virtio-scsi controller in the VM: the disk
 # (scsi-id 0, 256 MiB, serial RSDISK0001) and the CD (scsi-id 1).
-disk_hctl() { ls /sys/bus/scsi/devices/ 2>/dev/null | grep -m1 ':0:0:0$'; }
-disk_node() {
+# hctl_of T: the H:C:T:L of LUN 0 of target T; node_of T: its block node.
+hctl_of() { ls /sys/bus/scsi/devices/ 2>/dev/null | grep -m1 ":0:$1:0\$"; }
+node_of() {
 	local h
-	h=$(disk_hctl) || return 1
-	ls "/sys/bus/scsi/devices/$h/block/" 2>/dev/null | head -n1
+	h=$(hctl_of "$1") || return 1
+	ls "/sys/bus/scsi/devices/$h/block/" 2>/dev/null | head -n1 | grep .
 }
+disk_hctl() { hctl_of 0; }
+disk_node() { node_of 0; }

@@ -9,12 +9,8 @@
 ktap_print_header
 ktap_set_plan 12
 
-hot_hctl() { ls /sys/bus/scsi/devices/ 2>/dev/null | grep -m1 ':0:2:0$'; }
-hot_node() {
-	local h
-	h=$(hot_hctl) || return 1
-	ls "/sys/bus/scsi/devices/$h/block/" 2>/dev/null | head -n1 | grep .
-}
+hot_hctl() { hctl_of 2; }
+hot_node() { node_of 2; }
 
 unload_all
 modprobe virtio_scsi_rs && modprobe sd_mod_rs
