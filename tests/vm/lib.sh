@@ -44,7 +44,12 @@ unload_all() {
 }
 
 # The kernel log since the mark set by log_mark.
-log_mark() { LOG_MARK=$(dmesg | wc -l); }
+# The ring buffer is cleared (the console log keeps everything): counting
+# lines breaks once the buffer is full and wraps.
+log_mark() {
+	dmesg -c >/dev/null 2>&1
+	LOG_MARK=0
+}
 log_since() { dmesg | tail -n +"$((LOG_MARK + 1))"; }
 
 # Run a command, keep its stderr and status in $ERR and $RC.

@@ -105,9 +105,13 @@ if [ -d $FS ]; then
 	UNDO="rmmod sd_mod_rs 2>/dev/null"
 	check "FAILSLAB across the load of sd_mod_rs: every failure is clean" \
 		sweep sd_mod_rs "! test -e /sys/module/sd_mod_rs/refcnt && ! test -e /sys/bus/scsi/drivers/sd" insmod "$(modinfo -n sd_mod_rs)"
-	# A successful load scans the disk, and udev then opens it (and loads
-	# sd_mod_rs for it): wait for udev before unloading.
-	UNDO="udevadm settle; rmmod virtio_scsi_rs 2>/dev/null || { sleep 1; udevadm settle; rmmod virtio_scsi_rs 2>/dev/null; }"
+	# The sweep covers what the load itself allocates: the virtio probe and
+	# the host's creation. The scan runs later in a kworker, outside the
+	# injection; with the core's scan=none no disk appears, so udev opens
+	# nothing and every load unloads at once.
+	unload_all
+	modprobe $CORE scan=none
+	UNDO="rmmod virtio_scsi_rs 2>/dev/null || { udevadm settle -t 10; rmmod virtio_scsi_rs 2>/dev/null; }"
 	check "FAILSLAB across the load of virtio_scsi_rs: every failure is clean" \
 		sweep virtio_scsi_rs "! test -e /sys/module/virtio_scsi_rs/refcnt" insmod "$(modinfo -n virtio_scsi_rs)"
 	echo 0 >$FS/probability
