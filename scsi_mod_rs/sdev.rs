@@ -1127,8 +1127,9 @@ fn destroy_unadded(s: &Sdev) {
 /// still run: state `Cancel`), then nothing more is accepted, the queue is
 /// drained and destroyed, the device unregistered. Called with the scan lock.
 pub(crate) fn remove_sdev_locked(host: &Host, s: *mut Sdev) {
-    // SAFETY: the caller holds the scan lock; listed devices are live and
-    // the lists hold a reference... the device's own registration does.
+    // SAFETY: the caller holds the scan lock, so the device is still
+    // registered (only removal, under that lock, drops the registration's
+    // reference) and therefore live.
     let sr = unsafe { &*s };
     let prev = sr.state.swap(SdevState::Cancel as u32, Ordering::AcqRel);
     if prev == SdevState::Cancel as u32 || prev == SdevState::Del as u32 {
