@@ -509,6 +509,16 @@ impl Limits<'_> {
         self.lim.max_dev_sectors = sectors;
     }
 
+    /// Discard: at most `max_sectors` 512-byte sectors per request (0: no
+    /// discard), one range per request, `granularity` and `alignment` in
+    /// bytes.
+    pub fn set_discard(&mut self, max_sectors: u32, granularity: u32, alignment: u32) {
+        self.lim.max_hw_discard_sectors = max_sectors;
+        self.lim.discard_granularity = granularity;
+        self.lim.discard_alignment = alignment;
+        self.lim.max_discard_segments = 1;
+    }
+
     /// Sets or clears feature bits ([`features`]).
     pub fn set_feature(&mut self, mask: u32, on: bool) {
         if on {

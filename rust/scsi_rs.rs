@@ -226,6 +226,9 @@ impl Cmd {
     }
 }
 
+/// Most bytes [`CmdSetup::set_payload`] takes.
+pub const MAX_PAYLOAD: usize = api::SCSI_RS_MAX_PAYLOAD as usize;
+
 /// A command seen by an upper driver while it builds its CDB.
 pub struct CmdSetup<'a> {
     c: &'a mut api::scsi_rs_cmd,
@@ -252,10 +255,25 @@ impl CmdSetup<'_> {
         self.c.data_len
     }
 
-    /// Sends no data even though the request has a payload (UNMAP parameter
-    /// lists and the like are the driver's own, see `set_payload_len`).
+    /// Lowers the transfer length below what the core mapped (never raises
+    /// it): a command that moves less data than the request carries.
     pub fn set_data_len(&mut self, len: u32) {
         self.c.data_len = self.c.data_len.min(len);
+    }
+
+    /// Sends `data` (at most [`MAX_PAYLOAD`] bytes, copied) instead of the
+    /// request's data, for a request without data of its own such as a
+    /// discard: the parameter list of an UNMAP.
+    pub fn set_payload(&mut self, data: &[u8]) -> Result {
+        let len = u32::try_from(data.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `self.c` is the command of the request being prepared in
+        // `init_command`; `data` has `len` bytes.
+        let ret = unsafe { api::scsi_rs_cmd_set_payload(self.c, data.as_ptr().cast(), len) };
+        if ret == 0 {
+            Ok(())
+        } else {
+            Err(Error::from_errno(ret))
+        }
     }
 }
 

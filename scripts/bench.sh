@@ -19,6 +19,10 @@
 #   BENCH_AIO      QEMU aio= of the raw disk: threads (default), io_uring, native
 #   BENCH_SCHED    I/O scheduler in the guest (default none; "default" keeps it)
 #   BENCH_TIMEOUT  VM timeout in seconds (default computed from ROUNDS/RUNTIME)
+#   BENCH_CLOCK    wall (default): the guest's clock is the host's time;
+#                  icount: QEMU -icount shift=0,sleep=on, the guest's clock
+#                  advances one nanosecond per guest instruction and skips
+#                  idle time, so IOPS measure guest instructions per I/O
 #
 # Disks added with vm.sh --qemu-args (bus scsi0.0):
 #   scsi-id 2  null-co, 1 GiB, read-zeroes  serial RSNULL0001  (the stack alone)
@@ -54,10 +58,16 @@ ROUNDS=${ROUNDS:-5}
 RUNTIME=${RUNTIME:-5}
 BENCH_AIO=${BENCH_AIO:-threads}
 BENCH_SCHED=${BENCH_SCHED:-none}
+BENCH_CLOCK=${BENCH_CLOCK:-wall}
+BENCH_RAW_CACHE=${BENCH_RAW_CACHE:-none}
+BENCH_NULL_ZEROES=${BENCH_NULL_ZEROES:-on}
 for v in ROUNDS RUNTIME; do
 	[[ "${!v}" =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || die "$v must be a positive integer, not '${!v}'"
 done
 case "$BENCH_AIO" in threads | io_uring | native) ;; *) die "BENCH_AIO must be threads, io_uring or native, not '$BENCH_AIO'" ;; esac
+case "$BENCH_RAW_CACHE" in none | writeback) ;; *) die "BENCH_RAW_CACHE must be none or writeback, not '$BENCH_RAW_CACHE'" ;; esac
+case "$BENCH_NULL_ZEROES" in on | off) ;; *) die "BENCH_NULL_ZEROES must be on or off, not '$BENCH_NULL_ZEROES'" ;; esac
+case "$BENCH_CLOCK" in wall | icount) ;; *) die "BENCH_CLOCK must be wall or icount, not '$BENCH_CLOCK'" ;; esac
 [[ "$BENCH_SCHED" =~ ^[a-z0-9_-]+$ ]] || die "BENCH_SCHED: bad scheduler name '$BENCH_SCHED'"
 if [ -n "$KDIR$STAGE" ] && { [ -z "$KDIR" ] || [ -z "$STAGE" ]; }; then
 	die "--kernel-dir and --stage go together"
@@ -86,8 +96,8 @@ KVER=$(cat "$KDIR/include/config/kernel.release")
 RAW=$RUNDIR/bench-raw.img
 rm -f "$RAW"
 truncate -s 1G "$RAW"
-CACHE=none
-if ! dd if="$RAW" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null; then
+CACHE=$BENCH_RAW_CACHE
+if [ "$CACHE" = none ] && ! dd if="$RAW" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null; then
 	# O_DIRECT unsupported by the run dir's file system (e.g. an old tmpfs).
 	CACHE=writeback
 	say "warning: O_DIRECT does not work in $RUNDIR; the raw disk uses cache=writeback (host page cache)"
@@ -96,11 +106,12 @@ fi
 
 # shellcheck disable=SC2054 # the commas are QEMU's option syntax
 QARGS=(
-	-blockdev driver=null-co,node-name=null0,size=1073741824,read-zeroes=on
+	-blockdev driver=null-co,node-name=null0,size=1073741824,read-zeroes=$BENCH_NULL_ZEROES
 	-device scsi-hd,bus=scsi0.0,channel=0,scsi-id=2,lun=0,drive=null0,id=scsi-null0,serial=RSNULL0001
 	-drive "if=none,id=raw0,file=$RAW,format=raw,cache=$CACHE,aio=$BENCH_AIO"
 	-device scsi-hd,bus=scsi0.0,channel=0,scsi-id=3,lun=0,drive=raw0,id=scsi-raw0,serial=RSRAW0001
 )
+[ "$BENCH_CLOCK" = icount ] && QARGS+=(-icount shift=0,sleep=on)
 
 # ---- run --------------------------------------------------------------------
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -113,7 +124,7 @@ out=$RUNDIR/results/bench-$stamp
 	echo "stage=$STAGE"
 	echo "qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n1)"
 	echo "host_cpus=$(nproc) host_load=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_cache=$CACHE raw_aio=$BENCH_AIO timeout=$TIMEOUT"
+	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_cache=$CACHE raw_aio=$BENCH_AIO null_read_zeroes=$BENCH_NULL_ZEROES clock=$BENCH_CLOCK timeout=$TIMEOUT"
 } >"$out.meta"
 
 say "$ROUNDS round(s) x 2 stacks x 10 samples of ${RUNTIME}s; VM timeout ${TIMEOUT}s; results -> $out.*"

@@ -79,6 +79,7 @@ TOOLS=(
 	/usr/sbin/mke2fs /usr/sbin/mkfs.ext4 /usr/sbin/e2fsck /usr/sbin/fsck.ext4
 	/usr/sbin/tune2fs /usr/sbin/dumpe2fs
 	/usr/sbin/sfdisk /usr/sbin/fdisk /usr/bin/lsblk /usr/sbin/blockdev /usr/sbin/blkid
+	/usr/sbin/blkdiscard /usr/sbin/fstrim
 	/usr/bin/findmnt /usr/sbin/wipefs /usr/sbin/losetup /usr/bin/setpriv
 	/usr/bin/mount /usr/bin/umount
 	/usr/bin/xorriso

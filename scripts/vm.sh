@@ -235,7 +235,7 @@ QEMU=(
 	-chardev "socket,id=hmp,path=$RUNDIR/hmp.sock,server=on,wait=off" -mon chardev=hmp,mode=readline
 	-chardev "socket,id=rqmp,path=$RUNDIR/relay-qmp.sock,server=on,wait=off" -mon chardev=rqmp,mode=control
 	-device virtio-scsi-pci,id=scsi0
-	-drive "if=none,id=disk0,file=$RUNDIR/disk.img,format=raw,cache=writeback"
+	-drive "if=none,id=disk0,file=$RUNDIR/disk.img,format=raw,cache=writeback,discard=unmap"
 	-device scsi-hd,bus=scsi0.0,channel=0,scsi-id=0,lun=0,drive=disk0,id=scsi-disk0,serial=RSDISK0001
 	-drive "if=none,id=cd0,file=$RUNDIR/cd.iso,format=raw,media=cdrom,readonly=on"
 	-device scsi-cd,bus=scsi0.0,channel=0,scsi-id=1,lun=0,drive=cd0,id=scsi-cd0,serial=RSCD0001

@@ -14,6 +14,7 @@ EXPORT_SYMBOL_GPL(scsi_rs_unregister_host_driver);
 EXPORT_SYMBOL_GPL(scsi_rs_register_upper);
 EXPORT_SYMBOL_GPL(scsi_rs_unregister_upper);
 EXPORT_SYMBOL_GPL(scsi_rs_cmd_done);
+EXPORT_SYMBOL_GPL(scsi_rs_cmd_set_payload);
 EXPORT_SYMBOL_GPL(scsi_rs_host_add);
 EXPORT_SYMBOL_GPL(scsi_rs_host_no);
 EXPORT_SYMBOL_GPL(scsi_rs_host_scan);

@@ -197,6 +197,9 @@ pub(crate) struct Pdu {
     pub(crate) busy_retries: u32,
     /// Timeouts of this command so far (escalation level).
     pub(crate) timeouts: u32,
+    /// Data the upper driver sends instead of the request's (see
+    /// `scsi_rs_cmd_set_payload`).
+    pub(crate) payload: [u8; api::SCSI_RS_MAX_PAYLOAD as usize],
 }
 
 /// Bytes of private data per request for a host.
@@ -318,7 +321,22 @@ unsafe extern "C" fn queue_rq(
     c.sgl = ptr::null_mut();
     c.sg_count = 0;
     c.data_len = r.__data_len;
-    let nsegs = if r.rq_flags & rq_flag(bindings::__RQF_SPECIAL_PAYLOAD) != 0 {
+    let op = r.cmd_flags & REQ_OP_MASK;
+    // Discards and the like carry no data of their own: the upper driver
+    // gives the command its payload (`scsi_rs_cmd_set_payload`).
+    let dataless = matches!(
+        op,
+        bindings::req_op_REQ_OP_DISCARD
+            | bindings::req_op_REQ_OP_SECURE_ERASE
+            | bindings::req_op_REQ_OP_WRITE_ZEROES
+    );
+    if dataless {
+        c.data_len = 0;
+        c.dir = api::SCSI_RS_DIR_NONE as u8;
+    }
+    let nsegs = if dataless {
+        0
+    } else if r.rq_flags & rq_flag(bindings::__RQF_SPECIAL_PAYLOAD) != 0 {
         1
     } else {
         u32::from(r.nr_phys_segments)
@@ -425,6 +443,52 @@ pub unsafe extern "C" fn scsi_rs_cmd_done(cmd: *mut api::scsi_rs_cmd) {
     unsafe { bindings::blk_mq_complete_request(rq) };
 }
 
+/// See `api.h`.
+///
+/// # Safety
+///
+/// `cmd` is the command of a request being prepared by `init_command`
+/// (the caller is the bound upper driver in that callback); `buf` points to
+/// `len` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn scsi_rs_cmd_set_payload(
+    cmd: *mut api::scsi_rs_cmd,
+    buf: *const c_void,
+    len: u32,
+) -> c_int {
+    if cmd.is_null() || buf.is_null() || len == 0 || len > api::SCSI_RS_MAX_PAYLOAD {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `cmd` is the first field of the `Pdu` of a request of ours.
+    let rq = unsafe { bindings::blk_mq_rq_from_pdu(cmd.cast()) };
+    // SAFETY: as above; the request is being dispatched by this CPU.
+    let pdu = unsafe { pdu(rq) };
+    let n = len as usize;
+    // SAFETY: the caller's buffer has `len` bytes; `n` fits the payload.
+    let src = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), n) };
+    pdu.payload[..n].copy_from_slice(src);
+    let sgl = sg_table(pdu);
+    let mut last: *mut bindings::scatterlist = ptr::null_mut();
+    // SAFETY: the payload lives in the request's private data, which stays
+    // until the request is freed; the table has room for one entry (every
+    // host has `sg_tablesize >= 1`).
+    let mapped = unsafe {
+        crate::glue::scsi_rs_glue_set_special_payload(
+            rq.cast(),
+            pdu.payload.as_mut_ptr().cast(),
+            len,
+        );
+        bindings::sg_init_table(sgl, 1);
+        bindings::__blk_rq_map_sg((*rq).q, rq, sgl, &mut last)
+    };
+    let c = &mut pdu.cmd;
+    c.sgl = sgl;
+    c.sg_count = mapped as u16;
+    c.data_len = len;
+    c.dir = api::SCSI_RS_DIR_TO_DEVICE as u8;
+    0
+}
+
 /// What the completion decided.
 enum Outcome {
     Done(bindings::blk_status_t),
@@ -456,6 +520,10 @@ fn decide(pdu: &mut Pdu, passthrough: bool, sdev: Option<&Sdev>) -> Outcome {
                 Outcome::Done(if passthrough { STS_OK } else { STS_IOERR })
             };
         }
+    }
+    // The common case: GOOD, no sense, everything moved.
+    if c.status == 0 && c.sense_len == 0 && c.resid == 0 {
+        return Outcome::Done(STS_OK);
     }
     let status = Status::from_u8(c.status);
     let sense_len = usize::from(c.sense_len).min(c.sense.len());

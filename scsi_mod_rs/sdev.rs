@@ -102,7 +102,6 @@ pub(crate) struct Sdev {
     pub(crate) bus_upper: AtomicPtr<UpperDriver>,
     pub(crate) bus_ddata: AtomicPtr<c_void>,
     pub(crate) rescan_luns: AtomicBool,
-    pub(crate) opens: AtomicU32,
     #[pin]
     pub(crate) ifaces: Mutex<Ifaces>,
     pub(crate) event_work: Opaque<bindings::work_struct>,
@@ -1017,7 +1016,6 @@ fn add_sdev_on(host: &Host, t: *mut Target, ch: u32, id: u32, lun: u64, found: F
         bus_upper: AtomicPtr::new(ptr::null_mut()),
         bus_ddata: AtomicPtr::new(ptr::null_mut()),
         rescan_luns: AtomicBool::new(false),
-        opens: AtomicU32::new(0),
         ifaces <- kernel::new_mutex!(Ifaces { list: KVec::new() }),
         event_work: Opaque::new(zeroed()),
         name,
@@ -1252,7 +1250,6 @@ pub unsafe extern "C" fn scsi_rs_device_get(sdev: *mut api::scsi_rs_device) -> c
     }
     // SAFETY: a live device; the reference is dropped in `put`.
     unsafe { bindings::get_device(s.dev_ptr()) };
-    s.opens.fetch_add(1, Ordering::Relaxed);
     0
 }
 
@@ -1265,7 +1262,6 @@ pub unsafe extern "C" fn scsi_rs_device_get(sdev: *mut api::scsi_rs_device) -> c
 pub unsafe extern "C" fn scsi_rs_device_put(sdev: *mut api::scsi_rs_device) {
     let Some(s) = sdev_of(sdev) else { return };
     let owner = s.host().drv().owner;
-    s.opens.fetch_sub(1, Ordering::Relaxed);
     // SAFETY: taken by `scsi_rs_device_get`.
     unsafe {
         bindings::module_put(owner);

@@ -10,8 +10,10 @@
 //! block sizes and cache features; `init_command` turns the queue's reads,
 //! writes and flushes into READ/WRITE(10/16) and SYNCHRONIZE CACHE(10).
 //!
-//! Not done: discard (the interface has no way to give an UNMAP or WRITE
-//! SAME command its parameter data), protection information, zoned
+//! Discards become UNMAP (one block descriptor, the payload given through
+//! the core) on thinly provisioned disks that support it.
+//!
+//! Not done: discard through WRITE SAME, protection information, zoned
 //! devices (ZBC is driven as a plain disk), a shutdown hook (the write cache
 //! is flushed on remove, i.e. on hot unplug, adapter removal and rmmod).
 
@@ -80,6 +82,8 @@ const MAX_DISKS: usize = 4096;
 const BUF_SIZE: usize = 512;
 /// Retries of the probe's commands (UNIT ATTENTION, transient errors).
 const RETRIES: u32 = 3;
+/// Most blocks one UNMAP covers (as the C driver: 0x7fffff).
+const MAX_UNMAP_BLOCKS: u32 = 0x7f_ffff;
 /// Timeout of SYNCHRONIZE CACHE, as the C sd's (twice the default).
 const SYNC_TIMEOUT_MS: u32 = 60_000;
 /// `scsi_level` values as the C stack counts them.
@@ -265,6 +269,8 @@ struct SdDisk {
     block_shift: AtomicU32,
     /// Writes may carry FUA; read by `init_command`.
     fua: AtomicBool,
+    /// Discards become UNMAP; read by `init_command`.
+    unmap: AtomicBool,
     /// Volatile write cache enabled.
     wce: AtomicBool,
     media_present: AtomicBool,
@@ -307,6 +313,14 @@ struct Params {
     rcd: bool,
     dpofua: bool,
     cache_known: bool,
+    /// Logical block provisioning (READ CAPACITY(16) LBPME).
+    lbpme: bool,
+    /// UNMAP supported (VPD page B2, LBPU).
+    lbpu: bool,
+    /// Block limits for UNMAP (VPD page B0), in logical blocks.
+    max_unmap_blocks: u32,
+    unmap_granularity: u32,
+    unmap_alignment: u32,
 }
 
 impl SdDisk {
@@ -436,6 +450,7 @@ impl SdDisk {
                     p.blocks = c.total_blocks().unwrap_or(0);
                     p.block_len = c.block_len;
                     p.phys_len = c.physical_block_len().unwrap_or(c.block_len);
+                    p.lbpme = c.lbpme;
                     return Ok(());
                 }
             }
@@ -479,6 +494,22 @@ impl SdDisk {
                     p.max_xfer_blocks = l.max_xfer_len;
                     p.opt_xfer_blocks = l.opt_xfer_len;
                     p.min_xfer_blocks = u32::from(l.opt_xfer_granularity);
+                    p.max_unmap_blocks = l.max_unmap_lba_count;
+                    if l.max_unmap_desc_count == 0 {
+                        p.max_unmap_blocks = 0;
+                    }
+                    p.unmap_granularity = l.unmap_granularity;
+                    p.unmap_alignment = l.unmap_alignment.unwrap_or(0);
+                }
+            }
+        }
+        if p.lbpme && vpd::supports_page(pages, vpd::VPD_LOGICAL_BLOCK_PROVISIONING) {
+            let b = &mut buf[..64];
+            b.fill(0);
+            let cdb = cdb::inquiry_vpd(vpd::VPD_LOGICAL_BLOCK_PROVISIONING, 64);
+            if let Ok(r) = self.exec(&cdb, b, RETRIES, 0) {
+                if let (true, Ok(v)) = (r.good, vpd::Provisioning::parse(&b[..r.len])) {
+                    p.lbpu = v.lbpu;
                 }
             }
         }
@@ -575,6 +606,11 @@ impl SdDisk {
             rcd: false,
             dpofua: false,
             cache_known: false,
+            lbpme: false,
+            lbpu: false,
+            max_unmap_blocks: 0,
+            unmap_granularity: 0,
+            unmap_alignment: 0,
         };
         let present = self.spin_up();
         if present {
@@ -620,6 +656,20 @@ impl SdDisk {
         };
         let io_opt = self.opt_xfer_bytes(&p, dev_max, old.is_none());
         let fua = p.wce && p.dpofua;
+        // Discard as UNMAP with one block descriptor, where the device
+        // provisions thinly and takes UNMAP (WRITE SAME variants: not done).
+        let unmap = p.lbpme && p.lbpu && p.max_unmap_blocks != 0;
+        let (discard_sectors, discard_gran, discard_align) = if unmap {
+            let blocks = p.max_unmap_blocks.min(MAX_UNMAP_BLOCKS);
+            let gran = p
+                .unmap_granularity
+                .saturating_mul(p.block_len)
+                .max(p.phys_len);
+            let align = p.unmap_alignment.saturating_mul(p.block_len);
+            (blocks << (shift - 9), gran, align)
+        } else {
+            (0, 0, 0)
+        };
         let sectors = if p.blocks > u64::MAX >> (shift - 9) {
             0
         } else {
@@ -638,10 +688,12 @@ impl SdDisk {
                 );
                 l.set_feature(blk::features::WRITE_CACHE, p.wce);
                 l.set_feature(blk::features::FUA, fua);
+                l.set_discard(discard_sectors, discard_gran, discard_align);
             },
             || {
                 self.block_shift.store(shift, Ordering::Relaxed);
                 self.fua.store(fua, Ordering::Relaxed);
+                self.unmap.store(unmap, Ordering::Relaxed);
             },
         );
         if let Err(e) = ret {
@@ -935,6 +987,7 @@ impl UpperDriver for Sd {
                 protect,
                 block_shift: AtomicU32::new(9),
                 fua: AtomicBool::new(false),
+                unmap: AtomicBool::new(false),
                 wce: AtomicBool::new(false),
                 media_present: AtomicBool::new(true),
                 write_prot: AtomicBool::new(false),
@@ -1016,6 +1069,19 @@ impl UpperDriver for Sd {
                 let fua = rq.fua() && sd.fua.load(Ordering::Relaxed);
                 let c = cdb::rw(dir, pos >> s, bytes >> shift, fua, false);
                 cmd.set_cdb(c.as_bytes())
+            }
+            ReqOp::Discard if sd.unmap.load(Ordering::Relaxed) => {
+                let shift = sd.block_shift.load(Ordering::Relaxed).clamp(9, 12);
+                let s = shift - 9;
+                let pos = rq.pos();
+                let bytes = rq.bytes();
+                if pos & ((1u64 << s) - 1) != 0 || bytes & ((1u32 << shift) - 1) != 0 || bytes == 0
+                {
+                    return Err(EIO);
+                }
+                let params = cdb::unmap_param_single(pos >> s, bytes >> shift);
+                cmd.set_payload(&params)?;
+                cmd.set_cdb(&cdb::unmap(params.len() as u16))
             }
             ReqOp::Flush => {
                 cmd.set_data_len(0);

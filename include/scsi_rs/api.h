@@ -106,6 +106,17 @@ struct scsi_rs_cmd {
 /* Gives a command back to the core. Any context, interrupts included. */
 void scsi_rs_cmd_done(struct scsi_rs_cmd *cmd);
 
+/*
+ * Upper drivers, from init_command: the command sends LEN bytes from BUF
+ * (copied into the command; at most SCSI_RS_MAX_PAYLOAD) instead of the
+ * request's data: the parameter list of an UNMAP for a discard, and the
+ * like. Sets sgl, sg_count, data_len and dir (to the device). 0, or
+ * -EINVAL for a bad length. Added within version 2: a module that uses it
+ * needs a core that exports it (modprobe reports the unknown symbol).
+ */
+#define SCSI_RS_MAX_PAYLOAD	64
+int scsi_rs_cmd_set_payload(struct scsi_rs_cmd *cmd, const void *buf, __u32 len);
+
 /* ------------------------------------------------------------------------
  * Host-adapter drivers and hosts
  */

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 35
+ktap_set_plan 42
 
 unload_all
 kmemleak_clear
@@ -60,6 +60,9 @@ check "reloaded in the other order: the partition is back" wait_for 20 part_back
 D=/dev/$(disk_node)
 check "remount" mount ${D}1 /mnt/d
 check "checksums intact" bash -c "cd /mnt/d && sha256sum -c --quiet /tmp/sums"
+# QEMU's disk has discard=unmap: thinly provisioned, UNMAP supported.
+check "fstrim on the mounted file system trims (UNMAP)" bash -c "fstrim -v /mnt/d | grep -q 'bytes.*trimmed'"
+check "checksums intact after fstrim" bash -c "cd /mnt/d && sha256sum -c --quiet /tmp/sums"
 umount /mnt/d
 
 # Raw-device I/O with verification, past the partition's file system area.
@@ -68,6 +71,20 @@ check "fio random write+verify on the raw disk" \
 		--iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 \
 		--output=/tmp/fio.out
 grep -E 'write:|READ:|WRITE:' /tmp/fio.out | sed 's/^/# /'
+
+# Discard through UNMAP on the raw device, past the file system's end.
+check "the queue takes discards (discard_max_bytes > 0)" \
+	test "$(cat /sys/block/${D#/dev/}/queue/discard_max_bytes)" -gt 0
+check "sg_vpd: the disk supports UNMAP (LBPU)" \
+	bash -c "sg_vpd -p lbpv $D | grep -q 'Unmap command supported (LBPU): 1'"
+head -c 1048576 /dev/urandom >/tmp/rnd
+check "1 MiB of random data written at 200 MiB" \
+	dd if=/tmp/rnd of=$D bs=1M seek=200 count=1 oflag=direct status=none
+check "blkdiscard of that MiB" blkdiscard -o $((200 << 20)) -l $((1 << 20)) $D
+check "the discarded MiB reads back as zeroes" \
+	bash -c "dd if=$D bs=1M skip=200 count=1 iflag=direct status=none | cmp -s - <(head -c 1048576 /dev/zero)"
+check "the disk's statistics count completed discards" \
+	bash -c "test \$(awk '{ print \$12 }' /sys/block/${D#/dev/}/stat) -gt 0"
 
 # Bad input: errors, never an oops.
 check "a read past the end gets nothing" \
