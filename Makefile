@@ -8,7 +8,7 @@
 #   make modules             build the modules against the cached kernel
 #   make kernel              build (or reuse) the cached kernel
 #   make setup               install the toolchain and VM tools (Debian 12, root)
-#   make bench               Rust vs C stack on the base kernel (ROUNDS=5 RUNTIME=5
+#   make bench               Rust vs C stack on the base kernel (ROUNDS=5 RUNTIME=2
 #                            seconds per sample); Documentation/benchmark.rst
 #
 # KFLAVOR=debug (default; KASAN, lockdep, kmemleak) or base (for benchmarks).
@@ -20,7 +20,7 @@ CMD ?=
 EXTRA ?=
 TESTS ?=
 ROUNDS ?= 5
-RUNTIME ?= 5
+RUNTIME ?= 2
 
 export KFLAVOR STACK
 

@@ -19,15 +19,23 @@
 #   BENCH_AIO      QEMU aio= of the raw disk: threads (default), io_uring, native
 #   BENCH_SCHED    I/O scheduler in the guest (default none; "default" keeps it)
 #   BENCH_TIMEOUT  VM timeout in seconds (default computed from ROUNDS/RUNTIME)
-#   BENCH_CLOCK    wall (default): the guest's clock is the host's time;
-#                  icount: QEMU -icount shift=0,sleep=on, the guest's clock
-#                  advances one nanosecond per guest instruction and skips
-#                  idle time, so IOPS measure guest instructions per I/O
+#   BENCH_CLOCK    icount (default): QEMU -icount shift=0,sleep=on: while
+#                  the guest runs, its clock advances one nanosecond per
+#                  guest instruction, so what the stacks cost in guest CPU
+#                  is measured without the host's scheduling noise; idle
+#                  time (waiting for QEMU's I/O) still passes in real time.
+#                  wall: the guest's clock is the host's time throughout.
+#   BENCH_NULL_ZEROES  off (default): the null-co disk leaves read buffers
+#                  as they are (no host-side memset); on: it fills them
+#   BENCH_RAW_CACHE    writeback (default): the raw file goes through the
+#                  host's page cache; none: O_DIRECT on the host
 #
 # Disks added with vm.sh --qemu-args (bus scsi0.0):
-#   scsi-id 2  null-co, 1 GiB, read-zeroes  serial RSNULL0001  (the stack alone)
-#   scsi-id 3  raw file <rundir>/bench-raw.img, 1 GiB sparse, cache=none,
-#              aio=$BENCH_AIO              serial RSRAW0001   (with host I/O)
+#   scsi-id 2  null-co, 1 GiB, read-zeroes=$BENCH_NULL_ZEROES
+#              serial RSNULL0001  (the stack alone)
+#   scsi-id 3  raw file <rundir>/bench-raw.img, 1 GiB sparse,
+#              cache=$BENCH_RAW_CACHE, aio=$BENCH_AIO
+#              serial RSRAW0001   (with host I/O)
 #
 # Results go to <rundir>/results/bench-<time>.{log,rst,csv,samples.csv,meta}:
 # the console log, the report, the summary and per-sample CSV and the set-up.
@@ -58,9 +66,9 @@ ROUNDS=${ROUNDS:-5}
 RUNTIME=${RUNTIME:-5}
 BENCH_AIO=${BENCH_AIO:-threads}
 BENCH_SCHED=${BENCH_SCHED:-none}
-BENCH_CLOCK=${BENCH_CLOCK:-wall}
-BENCH_RAW_CACHE=${BENCH_RAW_CACHE:-none}
-BENCH_NULL_ZEROES=${BENCH_NULL_ZEROES:-on}
+BENCH_CLOCK=${BENCH_CLOCK:-icount}
+BENCH_RAW_CACHE=${BENCH_RAW_CACHE:-writeback}
+BENCH_NULL_ZEROES=${BENCH_NULL_ZEROES:-off}
 for v in ROUNDS RUNTIME; do
 	[[ "${!v}" =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || die "$v must be a positive integer, not '${!v}'"
 done

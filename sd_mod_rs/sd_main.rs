@@ -17,6 +17,8 @@
 //! devices (ZBC is driven as a plain disk), a shutdown hook (the write cache
 //! is flushed on remove, i.e. on hot unplug, adapter removal and rmmod).
 
+#![recursion_limit = "256"]
+
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use kernel::c_str;
@@ -30,6 +32,8 @@ mod scsi_rs;
 
 #[path = "../rust/blk.rs"]
 mod blk;
+
+mod class;
 
 #[path = "../proto/src/bytes.rs"]
 #[allow(dead_code, unreachable_pub)]
@@ -61,6 +65,7 @@ mod vpd;
 
 use blk::{BlkdevMajors, DevLog, Disk, DiskConfig, DiskOps, GenDisk, Geometry, OpenMode};
 use capacity::{ReadCapacity10, ReadCapacity16};
+use class::{ClassDev, ClassRegistration};
 use mode::{CachingPage, ModeData, ModeHeader};
 use scsi_rs::{types, Device, DevicePin, Dir, Exec, ReqOp, UpperDriver, UpperRegistration};
 use sense::{Sense, SenseKey};
@@ -273,6 +278,15 @@ struct SdDisk {
     unmap: AtomicBool,
     /// Volatile write cache enabled.
     wce: AtomicBool,
+    /// Read cache disabled.
+    rcd: AtomicBool,
+    /// `cache_type` was written with "temporary": WCE and RCD are the
+    /// kernel's own until the next such write, not the device's.
+    cache_override: AtomicBool,
+    /// Thinly provisioned (LBPME).
+    lbpme: AtomicBool,
+    /// MAXIMUM UNMAP LBA COUNT of the block limits page.
+    max_unmap_blocks: AtomicU32,
     media_present: AtomicBool,
     write_prot: AtomicBool,
     /// Capacity in 512-byte sectors.
@@ -344,6 +358,22 @@ impl SdDisk {
         } else {
             Dir::FromDevice
         };
+        self.exec_dir(cdb, dir, buf, retries, timeout_ms)
+    }
+
+    /// Sends a command that writes `buf` to the device.
+    fn exec_out(&self, cdb: &[u8], buf: &mut [u8]) -> Result<Reply> {
+        self.exec_dir(cdb, Dir::ToDevice, buf, RETRIES, 0)
+    }
+
+    fn exec_dir(
+        &self,
+        cdb: &[u8],
+        dir: Dir,
+        buf: &mut [u8],
+        retries: u32,
+        timeout_ms: u32,
+    ) -> Result<Reply> {
         let x = Exec {
             cdb,
             dir,
@@ -566,6 +596,13 @@ impl SdDisk {
             None => (self.mode_sense(buf, mode::MODE_PAGE_ALL).map(|x| x.0), None),
         };
         p.write_prot = hdr.is_some_and(|h| h.write_protected());
+        if self.cache_override.load(Ordering::Relaxed) {
+            p.wce = self.wce.load(Ordering::Relaxed);
+            p.rcd = self.rcd.load(Ordering::Relaxed);
+            p.dpofua = hdr.is_some_and(|h| h.dpofua());
+            p.cache_known = true;
+            return;
+        }
         match cp {
             Some(c) => {
                 p.wce = c.wce();
@@ -708,6 +745,10 @@ impl SdDisk {
         disk.set_capacity(if usable { sectors } else { 0 });
         disk.set_read_only(p.write_prot);
         self.wce.store(p.wce, Ordering::Relaxed);
+        self.rcd.store(p.rcd, Ordering::Relaxed);
+        self.lbpme.store(p.lbpme, Ordering::Relaxed);
+        self.max_unmap_blocks
+            .store(p.max_unmap_blocks, Ordering::Relaxed);
         self.write_prot.store(p.write_prot, Ordering::Relaxed);
         if present != self.media_present.swap(present, Ordering::Relaxed) {
             self.changed.store(true, Ordering::Relaxed);
@@ -956,11 +997,117 @@ blk::disk_fops!(SD_FOPS, SdDisk);
 // The upper-level driver
 
 /// The driver's data of one device.
-struct SdData {
-    disk: Disk<SdDisk>,
+/// `cache_type` values, indexed by `2 * WCE + RCD` (the C driver's words).
+const CACHE_TYPES: [&str; 4] = [
+    "write through",
+    "none",
+    "write back",
+    "write back, no read (daft)",
+];
+
+impl SdDisk {
+    /// Sets WCE and RCD in the device's caching mode page (MODE SENSE,
+    /// then MODE SELECT of the page with the new bits, not saved).
+    fn set_cache(&self, wce: bool, rcd: bool) -> Result {
+        let mut buf = KBox::new([0u8; BUF_SIZE], GFP_KERNEL)?;
+        let buf = &mut buf[..];
+        let Some((_, Some(mut cp))) = self.mode_sense(buf, mode::MODE_PAGE_CACHING) else {
+            self.warn(format_args!("no caching mode page; cache type unchanged"));
+            return Err(EINVAL);
+        };
+        cp.set_wce(wce);
+        cp.set_rcd(rcd);
+        let ten_first = self.scsi_level > SCSI_2;
+        for ten in [ten_first, !ten_first] {
+            let r = if ten {
+                let mut pl = [0u8; mode::MODE_HEADER_10_LEN + mode::CACHING_PAGE_LEN];
+                let n = cp.write_select_10(&mut pl);
+                self.exec_out(&cdb::mode_select_10(false, n as u16), &mut pl[..n])
+            } else {
+                let mut pl = [0u8; mode::MODE_HEADER_6_LEN + mode::CACHING_PAGE_LEN];
+                let n = cp.write_select_6(&mut pl);
+                self.exec_out(&cdb::mode_select_6(false, n as u8), &mut pl[..n])
+            };
+            match r {
+                Ok(r) if r.good => return Ok(()),
+                Ok(r) if r.sense.as_ref().is_some_and(|s| s.asc == 0x20) => continue,
+                _ => break,
+            }
+        }
+        self.warn(format_args!("MODE SELECT of the caching page failed"));
+        Err(EIO)
+    }
 }
 
-struct Sd;
+impl class::Attrs for Disk<SdDisk> {
+    fn show(&self, attr: class::Attr, out: &mut class::Page<'_>) -> Result {
+        use core::fmt::Write;
+        let sd = self.data();
+        let r = match attr {
+            class::Attr::CacheType => {
+                let i = usize::from(sd.wce.load(Ordering::Relaxed)) * 2
+                    + usize::from(sd.rcd.load(Ordering::Relaxed));
+                writeln!(out, "{}", CACHE_TYPES[i])
+            }
+            class::Attr::Fua => writeln!(out, "{}", u8::from(sd.fua.load(Ordering::Relaxed))),
+            class::Attr::ThinProvisioning => {
+                writeln!(out, "{}", u8::from(sd.lbpme.load(Ordering::Relaxed)))
+            }
+            class::Attr::ProvisioningMode => writeln!(
+                out,
+                "{}",
+                if sd.unmap.load(Ordering::Relaxed) {
+                    "unmap"
+                } else if sd.lbpme.load(Ordering::Relaxed) {
+                    "disabled"
+                } else {
+                    "full"
+                }
+            ),
+            class::Attr::MaxUnmapBlocks => {
+                writeln!(out, "{}", sd.max_unmap_blocks.load(Ordering::Relaxed))
+            }
+            class::Attr::ProtectionType => writeln!(out, "0"),
+        };
+        r.map_err(|_| EINVAL)
+    }
+
+    fn store(&self, attr: class::Attr, input: &[u8]) -> Result {
+        if attr != class::Attr::CacheType {
+            return Err(EINVAL);
+        }
+        let sd = self.data();
+        let t = core::str::from_utf8(input).map_err(|_| EINVAL)?.trim_end();
+        let (temporary, t) = match t.strip_prefix("temporary ") {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, t),
+        };
+        let i = CACHE_TYPES.iter().position(|c| *c == t).ok_or(EINVAL)?;
+        let (wce, rcd) = (i & 2 != 0, i & 1 != 0);
+        if temporary {
+            sd.wce.store(wce, Ordering::Relaxed);
+            sd.rcd.store(rcd, Ordering::Relaxed);
+            sd.cache_override.store(true, Ordering::Relaxed);
+        } else {
+            sd.cache_override.store(false, Ordering::Relaxed);
+            if wce != sd.wce.load(Ordering::Relaxed) || rcd != sd.rcd.load(Ordering::Relaxed) {
+                sd.set_cache(wce, rcd)?;
+            }
+        }
+        sd.revalidate(self);
+        Ok(())
+    }
+}
+
+struct SdData {
+    disk: Arc<Disk<SdDisk>>,
+    /// The `scsi_disk` class device; its attributes use `disk`.
+    class: ClassDev<Disk<SdDisk>>,
+}
+
+struct Sd {
+    class: ClassRegistration<Disk<SdDisk>>,
+}
 
 impl UpperDriver for Sd {
     const NAME: &'static CStr = c_str!("sd");
@@ -989,6 +1136,10 @@ impl UpperDriver for Sd {
                 fua: AtomicBool::new(false),
                 unmap: AtomicBool::new(false),
                 wce: AtomicBool::new(false),
+                rcd: AtomicBool::new(false),
+                cache_override: AtomicBool::new(false),
+                lbpme: AtomicBool::new(false),
+                max_unmap_blocks: AtomicU32::new(0),
                 media_present: AtomicBool::new(true),
                 write_prot: AtomicBool::new(false),
                 sectors: AtomicU64::new(0),
@@ -1008,9 +1159,10 @@ impl UpperDriver for Sd {
             name: name.as_str(),
             removable: info.removable,
         };
-        let disk = Disk::new(&sd.dev, &SD_FOPS, sd.clone(), &cfg)?;
+        let disk = Arc::new(Disk::new(&sd.dev, &SD_FOPS, sd.clone(), &cfg)?, GFP_KERNEL)?;
         sd.revalidate(&disk);
-        Ok(KBox::new(SdData { disk }, GFP_KERNEL)?)
+        let class = ClassDev::new(&self.class, &sd.dev, disk.clone())?;
+        Ok(KBox::new(SdData { disk, class }, GFP_KERNEL)?)
     }
 
     fn start(&self, data: &SdData) -> Result {
@@ -1034,15 +1186,17 @@ impl UpperDriver for Sd {
     }
 
     fn remove(&self, data: KBox<SdData>) {
-        // Deleting the disk writes back its dirty pages; then the device's
-        // cache is flushed to the medium.
-        data.disk.del();
-        let sd = data.disk.data();
+        // The class device goes first (no attribute call after it); deleting
+        // the disk writes back its dirty pages; then the device's cache is
+        // flushed to the medium.
+        let SdData { disk, class } = KBox::into_inner(data);
+        drop(class);
+        disk.del();
+        let sd = disk.data();
         if sd.wce.load(Ordering::Relaxed) && sd.media_present.load(Ordering::Relaxed) {
             sd.notice(format_args!("Synchronizing SCSI cache"));
             let _ = sd.sync_cache();
         }
-        drop(data);
     }
 
     fn init_command(
@@ -1110,7 +1264,12 @@ impl kernel::Module for SdModule {
         ];
         let majors = BlkdevMajors::register(c_str!("sd"), &majors)?;
         Ok(Self {
-            _reg: UpperRegistration::new(Sd, module)?,
+            _reg: UpperRegistration::new(
+                Sd {
+                    class: ClassRegistration::new()?,
+                },
+                module,
+            )?,
             _majors: majors,
         })
     }

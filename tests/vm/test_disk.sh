@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 42
+ktap_set_plan 49
 
 unload_all
 kmemleak_clear
@@ -34,6 +34,21 @@ check "sg_readcap on $D: 524288 blocks of 512 bytes" \
 	bash -c "sg_readcap $D | grep -q 'Last LBA=524287' && sg_readcap $D | grep -q 'Logical block length=512 bytes'"
 check "sg_vpd unit serial number" bash -c "sg_vpd -p sn $D | grep -q RSDISK0001"
 check "sysfs vpd_pg80 carries the serial" grep -q RSDISK0001 /sys/bus/scsi/devices/$H/vpd_pg80
+
+# The scsi_disk class: the cache type is read and set through it (MODE
+# SELECT of the caching page), as sdparm sees it.
+SDC=/sys/class/scsi_disk/$H
+WC=/sys/block/${D#/dev/}/queue/write_cache
+check "scsi_disk class device $H below the SCSI device" \
+	bash -c "test \"\$(readlink -f $SDC/device)\" = \"\$(readlink -f /sys/bus/scsi/devices/$H)\""
+check "cache_type is write back (QEMU's default)" test "$(cat $SDC/cache_type)" = "write back"
+check "FUA 0 (no DPOFUA), thin_provisioning 1, provisioning_mode unmap" \
+	bash -c "[ \$(cat $SDC/FUA) = 0 ] && [ \$(cat $SDC/thin_provisioning) = 1 ] && [ \$(cat $SDC/provisioning_mode) = unmap ]"
+check "cache_type 'write through': WCE off in the device and the queue" \
+	bash -c "echo 'write through' >$SDC/cache_type && [ \"\$(cat $SDC/cache_type)\" = 'write through' ] && sdparm --get WCE $D | grep -q 'WCE *0' && grep -q 'write through' $WC"
+check "cache_type: an unknown value is refused" bash -c "! echo 'write sideways' 2>/dev/null >$SDC/cache_type"
+check "cache_type 'write back': WCE on again" \
+	bash -c "echo 'write back' >$SDC/cache_type && [ \"\$(cat $SDC/cache_type)\" = 'write back' ] && sdparm --get WCE $D | grep -q 'WCE *1' && grep -q 'write back' $WC"
 
 # Partition, file system, files.
 check "sfdisk writes a partition table" bash -c "echo ',,L' | sfdisk -q $D"
