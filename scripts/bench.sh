@@ -19,6 +19,8 @@
 #   BENCH_AIO      QEMU aio= of the raw disk: threads (default), io_uring, native
 #   BENCH_SCHED    I/O scheduler in the guest (default none; "default" keeps it)
 #   BENCH_TIMEOUT  VM timeout in seconds (default computed from ROUNDS/RUNTIME)
+#   BENCH_ONLY     extended regex: run only the matching workloads
+#   BENCH_CPUS     fio --cpus_allowed in the guest (e.g. 0; default: any)
 #   BENCH_CLOCK    icount (default): QEMU -icount shift=0,sleep=on: while
 #                  the guest runs, its clock advances one nanosecond per
 #                  guest instruction, so what the stacks cost in guest CPU
@@ -77,6 +79,8 @@ case "$BENCH_RAW_CACHE" in none | writeback) ;; *) die "BENCH_RAW_CACHE must be 
 case "$BENCH_NULL_ZEROES" in on | off) ;; *) die "BENCH_NULL_ZEROES must be on or off, not '$BENCH_NULL_ZEROES'" ;; esac
 case "$BENCH_CLOCK" in wall | icount) ;; *) die "BENCH_CLOCK must be wall or icount, not '$BENCH_CLOCK'" ;; esac
 [[ "$BENCH_SCHED" =~ ^[a-z0-9_-]+$ ]] || die "BENCH_SCHED: bad scheduler name '$BENCH_SCHED'"
+[[ "${BENCH_ONLY:-}" =~ ^[][A-Za-z0-9_|.*+^$()-]*$ ]] || die "BENCH_ONLY: characters outside a simple regex: '$BENCH_ONLY'"
+[[ "${BENCH_CPUS:-}" =~ ^[0-9,-]*$ ]] || die "BENCH_CPUS: a CPU list (0,1 or 0-1), not '$BENCH_CPUS'"
 if [ -n "$KDIR$STAGE" ] && { [ -z "$KDIR" ] || [ -z "$STAGE" ]; }; then
 	die "--kernel-dir and --stage go together"
 fi
@@ -139,7 +143,7 @@ say "$ROUNDS round(s) x 2 stacks x 10 samples of ${RUNTIME}s; VM timeout ${TIMEO
 rc=0
 "$HERE/vm.sh" --kernel-dir "$KDIR" --stage "$STAGE" --stack rs --rundir "$RUNDIR" \
 	--mem 2G --timeout "$TIMEOUT" --qemu-args "${QARGS[*]}" \
-	--cmd "RUNTIME=$RUNTIME BENCH_SCHED=$BENCH_SCHED bench $ROUNDS" || rc=$?
+	--cmd "RUNTIME=$RUNTIME BENCH_SCHED=$BENCH_SCHED BENCH_ONLY='${BENCH_ONLY:-}' BENCH_CPUS='${BENCH_CPUS:-}' bench $ROUNDS" || rc=$?
 if [ -f "$RUNDIR/console.log" ]; then
 	cp "$RUNDIR/console.log" "$out.log"
 else

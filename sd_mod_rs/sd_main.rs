@@ -1006,6 +1006,19 @@ const CACHE_TYPES: [&str; 4] = [
 ];
 
 impl SdDisk {
+    /// The first logical block and the block count of a request; `EIO`
+    /// unless it covers whole logical blocks.
+    fn blocks_of(&self, rq: &scsi_rs::Request<'_>) -> Result<(u64, u32)> {
+        let shift = self.block_shift.load(Ordering::Relaxed).clamp(9, 12);
+        let s = shift - 9;
+        let pos = rq.pos();
+        let bytes = rq.bytes();
+        if pos & ((1u64 << s) - 1) != 0 || bytes & ((1u32 << shift) - 1) != 0 || bytes == 0 {
+            return Err(EIO);
+        }
+        Ok((pos >> s, bytes >> shift))
+    }
+
     /// Sets WCE and RCD in the device's caching mode page (MODE SENSE,
     /// then MODE SELECT of the page with the new bits, not saved).
     fn set_cache(&self, wce: bool, rcd: bool) -> Result {
@@ -1101,8 +1114,9 @@ impl class::Attrs for Disk<SdDisk> {
 
 struct SdData {
     disk: Arc<Disk<SdDisk>>,
-    /// The `scsi_disk` class device; its attributes use `disk`.
-    class: ClassDev<Disk<SdDisk>>,
+    /// The `scsi_disk` class device; its attributes use `disk`. Taken
+    /// (removed) first in `remove`.
+    class: Option<ClassDev<Disk<SdDisk>>>,
 }
 
 struct Sd {
@@ -1162,7 +1176,13 @@ impl UpperDriver for Sd {
         let disk = Arc::new(Disk::new(&sd.dev, &SD_FOPS, sd.clone(), &cfg)?, GFP_KERNEL)?;
         sd.revalidate(&disk);
         let class = ClassDev::new(&self.class, &sd.dev, disk.clone())?;
-        Ok(KBox::new(SdData { disk, class }, GFP_KERNEL)?)
+        Ok(KBox::new(
+            SdData {
+                disk,
+                class: Some(class),
+            },
+            GFP_KERNEL,
+        )?)
     }
 
     fn start(&self, data: &SdData) -> Result {
@@ -1185,14 +1205,15 @@ impl UpperDriver for Sd {
         }
     }
 
-    fn remove(&self, data: KBox<SdData>) {
+    fn remove(&self, mut data: KBox<SdData>) {
         // The class device goes first (no attribute call after it); deleting
         // the disk writes back its dirty pages; then the device's cache is
-        // flushed to the medium.
-        let SdData { disk, class } = KBox::into_inner(data);
-        drop(class);
-        disk.del();
-        let sd = disk.data();
+        // flushed to the medium. `data` itself stays until the end: the
+        // core may still call `init_command` with it until the disk is
+        // deleted.
+        drop(data.class.take());
+        data.disk.del();
+        let sd = data.disk.data();
         if sd.wce.load(Ordering::Relaxed) && sd.media_present.load(Ordering::Relaxed) {
             sd.notice(format_args!("Synchronizing SCSI cache"));
             let _ = sd.sync_cache();
@@ -1207,33 +1228,19 @@ impl UpperDriver for Sd {
         let sd = data.disk.data();
         match rq.op() {
             op @ (ReqOp::Read | ReqOp::Write) => {
-                let shift = sd.block_shift.load(Ordering::Relaxed).clamp(9, 12);
-                let s = shift - 9;
-                let pos = rq.pos();
-                let bytes = rq.bytes();
-                if pos & ((1u64 << s) - 1) != 0 || bytes & ((1u32 << shift) - 1) != 0 || bytes == 0
-                {
-                    return Err(EIO);
-                }
+                let (lba, blocks) = sd.blocks_of(rq)?;
                 let dir = if op == ReqOp::Read {
                     cdb::Direction::Read
                 } else {
                     cdb::Direction::Write
                 };
                 let fua = rq.fua() && sd.fua.load(Ordering::Relaxed);
-                let c = cdb::rw(dir, pos >> s, bytes >> shift, fua, false);
+                let c = cdb::rw(dir, lba, blocks, fua, false);
                 cmd.set_cdb(c.as_bytes())
             }
             ReqOp::Discard if sd.unmap.load(Ordering::Relaxed) => {
-                let shift = sd.block_shift.load(Ordering::Relaxed).clamp(9, 12);
-                let s = shift - 9;
-                let pos = rq.pos();
-                let bytes = rq.bytes();
-                if pos & ((1u64 << s) - 1) != 0 || bytes & ((1u32 << shift) - 1) != 0 || bytes == 0
-                {
-                    return Err(EIO);
-                }
-                let params = cdb::unmap_param_single(pos >> s, bytes >> shift);
+                let (lba, blocks) = sd.blocks_of(rq)?;
+                let params = cdb::unmap_param_single(lba, blocks);
                 cmd.set_payload(&params)?;
                 cmd.set_cdb(&cdb::unmap(params.len() as u16))
             }
