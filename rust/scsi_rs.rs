@@ -226,9 +226,6 @@ impl Cmd {
     }
 }
 
-/// Most bytes [`CmdSetup::set_payload`] takes.
-pub const MAX_PAYLOAD: usize = api::SCSI_RS_MAX_PAYLOAD as usize;
-
 /// A command seen by an upper driver while it builds its CDB.
 pub struct CmdSetup<'a> {
     c: &'a mut api::scsi_rs_cmd,
@@ -261,9 +258,9 @@ impl CmdSetup<'_> {
         self.c.data_len = self.c.data_len.min(len);
     }
 
-    /// Sends `data` (at most [`MAX_PAYLOAD`] bytes, copied) instead of the
-    /// request's data, for a request without data of its own such as a
-    /// discard: the parameter list of an UNMAP.
+    /// Sends `data` (at most `SCSI_RS_MAX_PAYLOAD`, 64 bytes, copied)
+    /// instead of the request's data, for a request without data of its own
+    /// such as a discard: the parameter list of an UNMAP.
     pub fn set_payload(&mut self, data: &[u8]) -> Result {
         let len = u32::try_from(data.len()).map_err(|_| EINVAL)?;
         // SAFETY: `self.c` is the command of the request being prepared in

@@ -6,7 +6,6 @@
  * Every callback is implemented in Rust (scsi_rs_rs_*, see glue.h); this file
  * holds no logic.
  */
-#include <linux/blk-mq.h>
 #include <linux/device.h>
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
@@ -329,14 +328,4 @@ void scsi_rs_init_sdev_dev(struct device *dev, struct device *class_dev)
 int scsi_rs_uevent_add(struct kobj_uevent_env *env, const char *key, const char *value)
 {
 	return add_uevent_var(env, "%s=%s", key, value);
-}
-
-void scsi_rs_glue_set_special_payload(void *req, void *buf, unsigned int len)
-{
-	struct request *rq = req;
-
-	rq->special_vec.bv_page = virt_to_page(buf);
-	rq->special_vec.bv_offset = offset_in_page(buf);
-	rq->special_vec.bv_len = len;
-	rq->rq_flags |= RQF_SPECIAL_PAYLOAD;
 }

@@ -88,11 +88,6 @@ void scsi_rs_init_target_dev(struct device *dev);
 void scsi_rs_init_sdev_dev(struct device *dev, struct device *class_dev);
 struct bus_type *scsi_rs_bus_ptr(void);
 int scsi_rs_uevent_add(struct kobj_uevent_env *env, const char *key, const char *value);
-/*
- * Makes LEN bytes at BUF (in the request's private data) the special
- * payload of the block request RQ (a struct request).
- */
-void scsi_rs_glue_set_special_payload(void *rq, void *buf, unsigned int len);
 
 /* Implemented in Rust. */
 int scsi_rs_rs_bus_match(struct device *dev, const struct device_driver *drv);

@@ -295,6 +295,16 @@ unsafe extern "C" fn queue_rq(
         }
     }
 
+    let op = r.cmd_flags & REQ_OP_MASK;
+    // Discards and the like carry no data of their own: the upper driver
+    // may give the command a payload (`scsi_rs_cmd_set_payload`).
+    let dataless = matches!(
+        op,
+        bindings::req_op_REQ_OP_DISCARD
+            | bindings::req_op_REQ_OP_SECURE_ERASE
+            | bindings::req_op_REQ_OP_WRITE_ZEROES
+    );
+    let data_len = if dataless { 0 } else { r.__data_len };
     let c = &mut pdu.cmd;
     if !passthrough {
         if r.rq_flags & rq_flag(bindings::__RQF_DONTPREP) == 0 {
@@ -304,15 +314,14 @@ unsafe extern "C" fn queue_rq(
             pdu.timeouts = 0;
             r.rq_flags |= rq_flag(bindings::__RQF_DONTPREP);
         }
-        let op = r.cmd_flags & REQ_OP_MASK;
-        c.dir = if r.__data_len == 0 {
+        c.dir = if data_len == 0 {
             api::SCSI_RS_DIR_NONE
         } else if op & 1 != 0 {
             api::SCSI_RS_DIR_TO_DEVICE
         } else {
             api::SCSI_RS_DIR_FROM_DEVICE
         } as u8;
-    } else if r.__data_len == 0 {
+    } else if data_len == 0 {
         c.dir = api::SCSI_RS_DIR_NONE as u8;
     }
     let entries = host.lim.sg_tablesize.min(MAX_SG);
@@ -320,28 +329,9 @@ unsafe extern "C" fn queue_rq(
     let c = &mut pdu.cmd;
     c.sgl = ptr::null_mut();
     c.sg_count = 0;
-    c.data_len = r.__data_len;
-    let op = r.cmd_flags & REQ_OP_MASK;
-    // Discards and the like carry no data of their own: the upper driver
-    // gives the command its payload (`scsi_rs_cmd_set_payload`).
-    let dataless = matches!(
-        op,
-        bindings::req_op_REQ_OP_DISCARD
-            | bindings::req_op_REQ_OP_SECURE_ERASE
-            | bindings::req_op_REQ_OP_WRITE_ZEROES
-    );
-    if dataless {
-        c.data_len = 0;
-        c.dir = api::SCSI_RS_DIR_NONE as u8;
-    }
-    let nsegs = if dataless {
-        0
-    } else if r.rq_flags & rq_flag(bindings::__RQF_SPECIAL_PAYLOAD) != 0 {
-        1
-    } else {
-        u32::from(r.nr_phys_segments)
-    };
-    if c.data_len != 0 && nsegs != 0 {
+    c.data_len = data_len;
+    let nsegs = u32::from(r.nr_phys_segments);
+    if data_len != 0 && nsegs != 0 {
         if nsegs > entries {
             return end_prep_error(sdev, STS_IOERR);
         }
@@ -468,22 +458,13 @@ pub unsafe extern "C" fn scsi_rs_cmd_set_payload(
     let src = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), n) };
     pdu.payload[..n].copy_from_slice(src);
     let sgl = sg_table(pdu);
-    let mut last: *mut bindings::scatterlist = ptr::null_mut();
-    // SAFETY: the payload lives in the request's private data, which stays
-    // until the request is freed; the table has room for one entry (every
-    // host has `sg_tablesize >= 1`).
-    let mapped = unsafe {
-        crate::glue::scsi_rs_glue_set_special_payload(
-            rq.cast(),
-            pdu.payload.as_mut_ptr().cast(),
-            len,
-        );
-        bindings::sg_init_table(sgl, 1);
-        bindings::__blk_rq_map_sg((*rq).q, rq, sgl, &mut last)
-    };
+    // SAFETY: the payload lives in the request's private data (linearly
+    // mapped, allocated by blk-mq), which stays until the request is freed;
+    // the table has room for one entry (every host has `sg_tablesize >= 1`).
+    unsafe { bindings::sg_init_one(sgl, pdu.payload.as_ptr().cast(), len) };
     let c = &mut pdu.cmd;
     c.sgl = sgl;
-    c.sg_count = mapped as u16;
+    c.sg_count = 1;
     c.data_len = len;
     c.dir = api::SCSI_RS_DIR_TO_DEVICE as u8;
     0
