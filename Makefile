@@ -51,7 +51,7 @@ bench: setup
 	@ROUNDS='$(ROUNDS)' RUNTIME='$(RUNTIME)' scripts/bench.sh
 
 clean:
-	rm -rf build proto/target
+	rm -rf build proto/target emu/target
 	find . \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name '*_generated.rs' -o -name modules.order \
 		-o -name Module.symvers -o -name '*.d' \) -not -path './.git/*' -delete

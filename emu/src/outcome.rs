@@ -218,7 +218,7 @@ impl Check {
     }
 
     /// Encodes fixed-format sense data (18 bytes, current error).
-    pub fn to_fixed(&self) -> [u8; FIXED_SENSE_LEN] {
+    pub fn to_fixed(self) -> [u8; FIXED_SENSE_LEN] {
         let mut s = [0u8; FIXED_SENSE_LEN];
         build_fixed(self.key, self.asc, self.ascq, &mut s);
         if let Some(i) = self.info {
