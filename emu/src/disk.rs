@@ -137,6 +137,11 @@ impl Disk {
         self.wce
     }
 
+    /// `true` if the disk is thin provisioned.
+    pub fn thin(&self) -> bool {
+        self.thin
+    }
+
     /// `true` if the medium is in (a removable disk can be ejected).
     pub fn loaded(&self) -> bool {
         self.loaded

@@ -55,6 +55,7 @@ pub mod databuf;
 pub mod disk;
 pub mod fault;
 pub mod lun;
+pub mod opcodes;
 pub mod outcome;
 pub mod spc;
 pub mod tape;

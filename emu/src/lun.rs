@@ -13,8 +13,8 @@
 //!    except for INQUIRY, REPORT LUNS and REQUEST SENSE (SPC-4) and, on a
 //!    CD-ROM, GET CONFIGURATION and GET EVENT STATUS NOTIFICATION (MMC-6);
 //! 4. the command runs: TEST UNIT READY, INQUIRY, REQUEST SENSE, REPORT
-//!    LUNS, MODE SENSE/SELECT, PREVENT ALLOW MEDIUM REMOVAL and SEND
-//!    DIAGNOSTIC here, everything else in the device kind; an unknown
+//!    LUNS, MODE SENSE/SELECT, PREVENT ALLOW MEDIUM REMOVAL, SEND DIAGNOSTIC
+//!    and REPORT SUPPORTED OPERATION CODES here, everything else in the device kind; an unknown
 //!    operation code is INVALID COMMAND OPERATION CODE.
 //!
 //! Sense data is fixed format, returned with the CHECK CONDITION
@@ -28,6 +28,7 @@ use super::databuf::{DataBuf, Xfer};
 use super::disk::Disk;
 use super::error::Error;
 use super::fault::{Faults, Verdict};
+use super::opcodes;
 use super::outcome::{Action, Check, CmdResult, Outcome, DESCRIPTOR_SENSE_MAX};
 use super::sense::{asc, SenseKey};
 use super::spc::{self, cdb_u8, reserved, Device, Identity};
@@ -428,6 +429,13 @@ impl Lun {
                 Ok(())
             }
             cdb::SEND_DIAGNOSTIC => spc::send_diagnostic(cdb),
+            cdb::MAINTENANCE_IN => {
+                if cdb_u8(cdb, 1) & 0x1f != cdb::MI_REPORT_SUPPORTED_OPERATION_CODES {
+                    return Err(Check::invalid_cdb(1, Some(4)));
+                }
+                let thin = self.disk().is_some_and(|d| d.thin());
+                opcodes::report_supported(cdb, x, self.kind, thin)
+            }
             _ => {
                 let prevent = self.prevent;
                 let r = match &mut self.dev {
@@ -819,6 +827,32 @@ mod tests {
             &mut p[..n],
         );
         assert_eq!(sense(&o), (5, 0x24, 0));
+    }
+
+    #[test]
+    fn report_supported_operation_codes() {
+        let mut c = Config::new(Kind::Disk);
+        c.thin = true;
+        let mut l = Lun::new(&c).unwrap();
+        let mut m = vec![0u8; 8 * 512];
+        l.ua.clear();
+        let mut b = [0u8; 16];
+        let o = run(
+            &mut l,
+            &mut m,
+            &[0xa3, 0x0c, 1, 0x42, 0, 0, 0, 0, 0, 16, 0, 0],
+            &mut b,
+        );
+        assert!(o.is_good());
+        assert_eq!(&b[..5], &[0, 3, 0, 10, 0x42]);
+        // Other MAINTENANCE IN service actions are not implemented.
+        let o = run(
+            &mut l,
+            &mut m,
+            &[0xa3, 0x0a, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0],
+            &mut b,
+        );
+        assert_eq!(o.sense[15..18], [0xcc, 0, 1]);
     }
 
     #[test]
