@@ -13,7 +13,7 @@
 //! without parameter data; START STOP UNIT (spin down / up, and eject /
 //! load for a removable disk). VPD pages 0xb0 (block limits), 0xb1
 //! (non-rotating medium) and, when thin provisioned, 0xb2; mode pages 0x01
-//! (read-write error recovery), 0x08 (caching, WCE changeable) and 0x0a
+//! (read-write error recovery), 0x08 (caching, WCE and RCD changeable) and 0x0a
 //! (control).
 //!
 //! Thin provisioning is reported (LBPME, LBPRZ, LBPU, LBPWS, LBPWS10) but
@@ -52,6 +52,7 @@ pub struct Disk {
     removable: bool,
     thin: bool,
     wce: bool,
+    rcd: bool,
     started: bool,
     loaded: bool,
 }
@@ -117,6 +118,7 @@ impl Disk {
             removable: cfg.removable,
             thin: cfg.thin,
             wce: true,
+            rcd: false,
             started: true,
             loaded: true,
         }
@@ -147,6 +149,12 @@ impl Disk {
         self.loaded
     }
 
+    /// `true` if the read cache is disabled (caching mode page RCD; it
+    /// changes nothing else: there is no read cache to disable).
+    pub fn read_cache_disabled(&self) -> bool {
+        self.rcd
+    }
+
     /// `true` if the disk is spun up (START STOP UNIT).
     pub fn started(&self) -> bool {
         self.started
@@ -162,6 +170,7 @@ impl Disk {
         self.started = true;
         self.loaded = true;
         self.wce = true;
+        self.rcd = false;
     }
 
     /// TEST UNIT READY: NOT READY when ejected (3A/00) or stopped (04/02,
@@ -542,17 +551,16 @@ impl Device for Disk {
                 emit(out, &[0x01, 0x0a, b2, 0, 0, 0, 0, 0, 0, 0, 0, 0])
             }
             MODE_PAGE_CACHING => {
-                let wce = match pc {
-                    PageControl::Changeable => true,
-                    PageControl::Default => true,
-                    _ => self.wce,
+                // WCE (bit 2) and RCD (bit 0) are changeable.
+                let (wce, rcd) = match pc {
+                    PageControl::Changeable => (true, true),
+                    PageControl::Default => (true, false),
+                    _ => (self.wce, self.rcd),
                 };
                 let mut p = [0u8; 20];
                 p[0] = MODE_PAGE_CACHING;
                 p[1] = 0x12;
-                if wce {
-                    p[2] = 0x04;
-                }
+                p[2] = (u8::from(wce) << 2) | u8::from(rcd);
                 emit(out, &p)
             }
             MODE_PAGE_CONTROL => {
@@ -609,7 +617,9 @@ impl Device for Disk {
 
     fn mode_select_page(&mut self, code: u8, page: &[u8]) {
         if code == MODE_PAGE_CACHING {
-            self.wce = page.get(2).is_some_and(|b| b & 0x04 != 0);
+            let b2 = page.get(2).copied().unwrap_or(0);
+            self.wce = b2 & 0x04 != 0;
+            self.rcd = b2 & 0x01 != 0;
         }
     }
 }
@@ -965,15 +975,19 @@ mod tests {
         assert_eq!(d.mode_page(0x08, PageControl::Current, &mut p), 20);
         assert_eq!(p[2], 0x04);
         assert_eq!(d.mode_page(0x08, PageControl::Changeable, &mut p), 20);
-        assert_eq!(p[2], 0x04);
+        assert_eq!(p[2], 0x05);
         assert_eq!(d.mode_page(0x0a, PageControl::Current, &mut p), 12);
         assert_eq!(d.mode_page(0x01, PageControl::Default, &mut p), 12);
         assert_eq!(d.mode_page(0x1c, PageControl::Current, &mut p), 0);
         let mut cp = [0u8; 20];
         cp[0] = 8;
         cp[1] = 0x12;
+        cp[2] = 0x01;
         d.mode_select_page(0x08, &cp);
         assert!(!d.write_cache());
+        assert!(d.read_cache_disabled());
+        assert_eq!(d.mode_page(0x08, PageControl::Current, &mut p), 20);
+        assert_eq!(p[2], 0x01);
         assert_eq!(d.mode_device_specific(), 0x10);
         d.set_write_protect(true);
         assert_eq!(d.mode_device_specific(), 0x90);

@@ -137,6 +137,9 @@ pub fn commands(kind: Kind, thin: bool) -> impl Iterator<Item = Command> {
         .filter(move |c| thin || c.opcode != cdb::UNMAP || kind != Kind::Disk)
 }
 
+/// Longest REPORT SUPPORTED OPERATION CODES data.
+const RSOC_MAX: usize = 640;
+
 /// Length of a command timeouts descriptor.
 const TIMEOUTS_LEN: usize = 12;
 
@@ -167,7 +170,9 @@ pub fn report_supported(cdb: &[u8], x: &mut Xfer<'_>, kind: Kind, thin: bool) ->
     let op = cdb_u8(cdb, 3);
     let req_sa = cdb_be16(cdb, 4);
     let alloc = cdb_be32(cdb, 6) as usize;
-    let mut out = [0u8; 1024];
+    // Large enough for every command of the largest table with timeouts
+    // descriptors (see the test `all_commands`).
+    let mut out = [0u8; RSOC_MAX];
     let n = match option {
         0 => {
             let mut n = 4;
@@ -290,6 +295,10 @@ mod tests {
         let n = (COMMON.len() + TAPE.len()) * 20;
         assert_eq!(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize, n);
         assert_eq!(b[4 + 5], 0x02);
+        // The largest answer fits the buffer.
+        for t in [DISK, CDROM, TAPE] {
+            assert!(4 + (COMMON.len() + t.len()) * 20 <= RSOC_MAX);
+        }
     }
 
     /// The tables list exactly the operation codes the kinds execute.

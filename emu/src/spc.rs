@@ -27,7 +27,7 @@ pub const VERSION_SPC4: u8 = 0x06;
 /// Longest mode page any device kind builds, header included.
 pub const MAX_MODE_PAGE_LEN: usize = 64;
 /// Longest MODE SELECT parameter list accepted.
-pub const MAX_MODE_SELECT_LEN: usize = 512;
+pub const MAX_MODE_SELECT_LEN: usize = 256;
 /// Longest VPD page payload any device kind builds.
 pub const MAX_VPD_LEN: usize = 96;
 
@@ -366,7 +366,8 @@ pub fn mode_sense(
     if c.subpage != 0 && c.subpage != 0xff {
         return Err(Check::invalid_cdb(3, None));
     }
-    let mut out = [0u8; 512];
+    // Header, long block descriptor and every page of any kind fit.
+    let mut out = [0u8; 256];
     let hl = if c.ten {
         MODE_HEADER_10_LEN
     } else {
