@@ -855,6 +855,187 @@ mod tests {
         assert_eq!(o.sense[15..18], [0xcc, 0, 1]);
     }
 
+    /// What sd asks at probe, parsed with the protocol crate.
+    #[test]
+    fn sd_probe_sequence() {
+        use super::super::capacity::ReadCapacity16;
+        use super::super::mode::ModeData;
+        use super::super::vpd;
+        let mut c = Config::new(Kind::Disk);
+        c.thin = true;
+        c.block_size = 4096;
+        let mut l = Lun::new(&c).unwrap();
+        let mut m = vec![0u8; 256 * 4096];
+        let mut b = [0u8; 255];
+        let o = run(&mut l, &mut m, &cdb::test_unit_ready(), &mut []);
+        assert_eq!(sense(&o), (6, 0x29, 0));
+        assert!(run(&mut l, &mut m, &cdb::test_unit_ready(), &mut []).is_good());
+        let o = run(&mut l, &mut m, &cdb::read_capacity_16(32), &mut b[..32]);
+        assert!(o.is_good());
+        let rc = ReadCapacity16::parse(&b[..32]).unwrap();
+        assert_eq!((rc.total_blocks(), rc.block_len), (Some(256), 4096));
+        assert!(rc.lbpme && rc.lbprz);
+        let o = run(&mut l, &mut m, &cdb::inquiry_vpd(0, 255), &mut b);
+        assert!(o.is_good());
+        for p in [0x80, 0x83, 0xb0, 0xb1, 0xb2] {
+            assert!(vpd::supports_page(&b, p), "{p:#x}");
+        }
+        let o = run(&mut l, &mut m, &cdb::inquiry_vpd(0xb0, 255), &mut b);
+        assert!(o.is_good());
+        let bl = vpd::BlockLimits::parse(&b).unwrap();
+        assert!(bl.max_unmap_lba_count > 0 && bl.max_unmap_desc_count > 0);
+        let o = run(&mut l, &mut m, &cdb::inquiry_vpd(0xb1, 255), &mut b);
+        assert!(o.is_good());
+        assert!(vpd::BlockCharacteristics::parse(&b)
+            .unwrap()
+            .is_non_rotational());
+        let o = run(&mut l, &mut m, &cdb::inquiry_vpd(0xb2, 255), &mut b);
+        assert!(o.is_good());
+        assert!(vpd::Provisioning::parse(&b).unwrap().lbpu);
+        // Write protect flag from all pages, then the cache type with a
+        // 4-byte header first, as sd does.
+        let ms = cdb::mode_sense_6(false, cdb::PageControl::Current, 0x3f, 0, 192);
+        let o = run(&mut l, &mut m, &ms, &mut b[..192]);
+        assert!(o.is_good());
+        let md = ModeData::parse_6(&b).unwrap();
+        assert!(!md.header.write_protected() && md.header.dpofua());
+        assert_eq!(md.pages().count(), 3);
+        let ms = cdb::mode_sense_10(true, cdb::PageControl::Current, 8, 0, 8);
+        let o = run(&mut l, &mut m, &ms, &mut b[..8]);
+        assert!(o.is_good());
+        let need = ModeData::parse_10(&b[..8]).unwrap().header.total_len();
+        assert_eq!(need, 28);
+        let ms = cdb::mode_sense_10(true, cdb::PageControl::Current, 8, 0, need as u16);
+        let o = run(&mut l, &mut m, &ms, &mut b[..need]);
+        assert!(o.is_good());
+        let md = ModeData::parse_10(&b[..need]).unwrap();
+        let cp = super::super::mode::CachingPage::from_mode_data(&md).unwrap();
+        assert!(cp.wce() && !cp.rcd());
+        // A discard as sd sends it, then read back zeros.
+        m[10 * 4096] = 1;
+        let mut p = cdb::unmap_param_single(10, 1);
+        let o = run(&mut l, &mut m, &cdb::unmap(24), &mut p);
+        assert!(o.is_good());
+        assert_eq!(m[10 * 4096], 0);
+    }
+
+    /// What st does on open and in a short session, with the sense data
+    /// decoded as st decodes it.
+    #[test]
+    fn st_open_and_session() {
+        let mut l = Lun::new(&Config::new(Kind::Tape)).unwrap();
+        let mut m = vec![0u8; 64 * 1024];
+        let o = run(&mut l, &mut m, &cdb::test_unit_ready(), &mut []);
+        assert_eq!(sense(&o), (6, 0x29, 0));
+        assert!(run(&mut l, &mut m, &cdb::test_unit_ready(), &mut []).is_good());
+        let mut bl = [0u8; 6];
+        assert!(run(&mut l, &mut m, &[0x05, 0, 0, 0, 0, 0], &mut bl).is_good());
+        assert_eq!(bl, [0, 0xff, 0xff, 0xff, 0, 1]);
+        let mut ms = [0u8; 12];
+        assert!(run(&mut l, &mut m, &[0x1a, 0, 0, 0, 12, 0], &mut ms).is_good());
+        assert_eq!((ms[2], ms[3], &ms[9..12]), (0x10, 8, &[0u8, 0, 0][..]));
+        // Two records and a filemark, rewind, read with a large buffer.
+        for len in [1000u32, 3000] {
+            let l3 = len.to_be_bytes();
+            let mut d = vec![len as u8; len as usize];
+            let c = [0x0a, 0, l3[1], l3[2], l3[3], 0];
+            assert!(run(&mut l, &mut m, &c, &mut d).is_good());
+        }
+        assert!(run(&mut l, &mut m, &[0x10, 0, 0, 0, 1, 0], &mut []).is_good());
+        assert!(run(&mut l, &mut m, &[0x01, 0, 0, 0, 0, 0], &mut []).is_good());
+        let mut d = vec![0u8; 2048];
+        let o = run(&mut l, &mut m, &[0x08, 0, 0, 0x08, 0, 0], &mut d);
+        let s = Sense::parse(o.sense_data()).unwrap();
+        assert!(s.ili && s.key == SenseKey::NoSense);
+        assert_eq!(s.info, Some(1048));
+        assert_eq!(o.resid, 1048);
+        let o = run(&mut l, &mut m, &[0x08, 0, 0, 0x08, 0, 0], &mut d);
+        let s = Sense::parse(o.sense_data()).unwrap();
+        // Overlength: st sees a negative residue.
+        assert_eq!(s.info.map(|i| i as u32 as i32), Some(-952));
+        assert_eq!(o.resid, 0);
+        let o = run(&mut l, &mut m, &[0x08, 0, 0, 0x08, 0, 0], &mut d);
+        let s = Sense::parse(o.sense_data()).unwrap();
+        assert!(s.filemark);
+        let o = run(&mut l, &mut m, &[0x08, 0, 0, 0x08, 0, 0], &mut d);
+        let s = Sense::parse(o.sense_data()).unwrap();
+        assert_eq!(s.key, SenseKey::BlankCheck);
+        // MTTELL: READ POSITION with BT (service action 1).
+        let mut rp = [0u8; 20];
+        let o = run(&mut l, &mut m, &[0x34, 1, 0, 0, 0, 0, 0, 0, 0, 0], &mut rp);
+        assert!(o.is_good());
+        assert_eq!(rp[0] & 0x04, 0);
+        assert_eq!(&rp[4..8], &[0, 0, 0, 3]);
+    }
+
+    /// What sr and the cdrom layer ask.
+    #[test]
+    fn sr_probe_sequence() {
+        let mut l = Lun::new(&Config::new(Kind::CdRom)).unwrap();
+        let mut img = vec![0u8; 300 * 2048];
+        let mut b = [0u8; 128];
+        let o = run(&mut l, &mut img, &cdb::inquiry(36), &mut b[..36]);
+        assert!(o.is_good());
+        assert_eq!((b[0], b[1]), (5, 0x80));
+        run(&mut l, &mut img, &cdb::test_unit_ready(), &mut []);
+        let o = run(&mut l, &mut img, &cdb::read_capacity_10(), &mut b[..8]);
+        assert!(o.is_good());
+        assert_eq!(&b[..8], &[0, 0, 1, 43, 0, 0, 8, 0]);
+        let ms = cdb::mode_sense_10(false, cdb::PageControl::Current, 0x2a, 0, 128);
+        let o = run(&mut l, &mut img, &ms, &mut b);
+        assert!(o.is_good());
+        let md = super::super::mode::ModeData::parse_10(&b).unwrap();
+        let p = md.find_page(0x2a, 0).unwrap();
+        // Tray loading mechanism, eject.
+        assert_eq!(p.data[4] >> 5, 1);
+        assert_ne!(p.data[4] & 0x08, 0);
+        // Multisession through the control byte.
+        let o = run(
+            &mut l,
+            &mut img,
+            &[0x43, 0, 0, 0, 0, 0, 0, 0, 12, 0x40],
+            &mut b[..12],
+        );
+        assert!(o.is_good());
+        assert!(u16::from_be_bytes([b[0], b[1]]) >= 0x0a);
+        // Media event polling, then an eject with the lock held.
+        let g = [0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8, 0];
+        let o = run(&mut l, &mut img, &g, &mut b[..8]);
+        assert!(o.is_good());
+        assert_eq!((b[2], b[5]), (4, 2));
+        run(
+            &mut l,
+            &mut img,
+            &cdb::prevent_allow_medium_removal(true),
+            &mut [],
+        );
+        let o = run(
+            &mut l,
+            &mut img,
+            &cdb::start_stop_unit(false, true, false),
+            &mut [],
+        );
+        assert_eq!(sense(&o), (5, 0x53, 2));
+        run(
+            &mut l,
+            &mut img,
+            &cdb::prevent_allow_medium_removal(false),
+            &mut [],
+        );
+        let o = run(
+            &mut l,
+            &mut img,
+            &cdb::start_stop_unit(false, true, false),
+            &mut [],
+        );
+        assert!(o.is_good());
+        let o = run(&mut l, &mut img, &cdb::test_unit_ready(), &mut []);
+        assert_eq!(sense(&o), (2, 0x3a, 2));
+        let o = run(&mut l, &mut img, &g, &mut b[..8]);
+        assert!(o.is_good());
+        assert_eq!((b[4], b[5]), (3, 1));
+    }
+
     #[test]
     fn tape_lun_basics() {
         let mut l = Lun::new(&Config::new(Kind::Tape)).unwrap();
