@@ -82,8 +82,22 @@ fn random_cdb(r: &mut Rng) -> Vec<u8> {
     c
 }
 
+/// Iterations per kind: `EMU_FUZZ_ITERS` overrides the default (for longer
+/// runs by hand), `EMU_FUZZ_SEED` is mixed into the seeds.
+fn iterations(default: usize) -> usize {
+    std::env::var("EMU_FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn fuzz_kind(kind: Kind, seed: u64, iters: usize) {
-    let mut r = Rng(seed);
+    let extra: u64 = std::env::var("EMU_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let iters = iterations(iters);
+    let mut r = Rng(seed ^ extra.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut cfg = Config::new(kind);
     cfg.thin = true;
     cfg.removable = true;
