@@ -25,6 +25,7 @@ use kernel::c_str;
 use kernel::error::to_result;
 use kernel::ffi::{c_int, c_uint, c_ulong, c_void};
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 /// The interface version this module was built against.
 pub const ABI_VERSION: u32 = api::SCSI_RS_ABI_VERSION;
@@ -785,6 +786,8 @@ pub struct DeviceInfo {
     pub id: u32,
     /// LUN.
     pub lun: u64,
+    /// 512-byte sectors per command (0 from a core before this field).
+    pub max_sectors: u32,
     /// Peripheral device type.
     pub dev_type: u8,
     /// Removable medium.
@@ -852,6 +855,7 @@ impl Device {
             channel: i.channel,
             id: i.id,
             lun: i.lun,
+            max_sectors: i.max_sectors,
             dev_type: i.type_,
             removable: i.removable != 0,
             scsi_level: i.scsi_level,
@@ -895,24 +899,148 @@ impl Device {
     pub fn get(&self) -> Result<DevicePin> {
         // SAFETY: live handle.
         to_result(unsafe { api::scsi_rs_device_get(self.raw.as_ptr()) })?;
-        Ok(DevicePin { raw: self.raw })
+        Ok(DevicePin {
+            raw: self.raw,
+            dev: Device { raw: self.raw },
+        })
     }
 
     /// The SCSI ioctls every device node supports (see `api.h`); `ENOTTY`
     /// style `ENOIOCTLCMD` for others.
     pub fn ioctl(&self, read: bool, write: bool, cmd: c_uint, arg: c_ulong) -> Result<c_int> {
-        let mode = if read { api::SCSI_RS_OPEN_READ } else { 0 }
-            | if write { api::SCSI_RS_OPEN_WRITE } else { 0 };
+        let mode = if read { open::READ } else { 0 } | if write { open::WRITE } else { 0 };
+        self.ioctl_mode(mode, cmd, arg)
+    }
+
+    /// As [`Device::ioctl`], with the open mode bits of [`open`].
+    pub fn ioctl_mode(&self, mode: u32, cmd: c_uint, arg: c_ulong) -> Result<c_int> {
         // SAFETY: live handle; runs in the caller's context, `arg` is a
         // user pointer the core checks.
         let ret = unsafe { api::scsi_rs_ioctl(self.raw.as_ptr(), mode, cmd, arg) };
         to_result(ret).map(|()| ret)
     }
+
+    /// Starts the SG_IO whose `sg_io_hdr` is at the user address `hdr`
+    /// (the caller's context); `T::done(ctx)` is called when it ends,
+    /// unless the request is dropped first. `module` holds `T::done`.
+    pub fn sg_submit<T: SgDone>(
+        &self,
+        mode: u32,
+        hdr: c_ulong,
+        ctx: Arc<T>,
+        module: &'static ThisModule,
+    ) -> Result<SgRequest<T>> {
+        let ctx = Arc::into_raw(ctx);
+        let s = api::scsi_rs_sg_submit {
+            abi: abi::<api::scsi_rs_sg_submit>(c_str!("scsi_rs")),
+            open_mode: mode,
+            reserved: 0,
+            hdr,
+            owner: module.as_ptr(),
+            done: Some(sg_done_tramp::<T>),
+            ctx: ctx.cast_mut().cast(),
+        };
+        let mut raw = core::ptr::null_mut();
+        // SAFETY: live handle; `s` is complete; `ctx` is an `Arc` reference
+        // handed to `sg_done_tramp` (or taken back below or on drop).
+        let r = unsafe { api::scsi_rs_sg_submit(self.raw.as_ptr(), &s, &mut raw) };
+        match (to_result(r), NonNull::new(raw)) {
+            (Ok(()), Some(raw)) => Ok(SgRequest { raw, ctx }),
+            (res, _) => {
+                // SAFETY: not started: the reference is still ours.
+                drop(unsafe { Arc::from_raw(ctx) });
+                Err(res.err().unwrap_or(EINVAL))
+            }
+        }
+    }
 }
 
-/// A device pinned for an open node.
+/// Open mode bits for [`Device::ioctl_mode`] and [`Device::sg_submit`].
+pub mod open {
+    use super::api;
+    /// Open for reading.
+    pub const READ: u32 = api::SCSI_RS_OPEN_READ;
+    /// Open for writing.
+    pub const WRITE: u32 = api::SCSI_RS_OPEN_WRITE;
+    /// A generic (sg) node: the C sg driver's header checks.
+    pub const SG: u32 = api::SCSI_RS_OPEN_SG;
+    /// No command filter (an sg node open read-write).
+    pub const ANY_CMD: u32 = api::SCSI_RS_OPEN_ANY_CMD;
+}
+
+/// The end of an asynchronous SG_IO.
+pub trait SgDone: Send + Sync + Sized + 'static {
+    /// Called once when the request ends, from its completion context
+    /// (interrupts included: must not sleep).
+    fn done(this: Arc<Self>);
+}
+
+/// Calls [`SgDone::done`] for the core.
+///
+/// # Safety
+///
+/// `ctx` is the `Arc<T>` reference `Device::sg_submit` handed over, given
+/// back once.
+unsafe extern "C" fn sg_done_tramp<T: SgDone>(ctx: *mut c_void) {
+    // SAFETY: by the function's contract.
+    T::done(unsafe { Arc::from_raw(ctx.cast::<T>()) });
+}
+
+/// A started asynchronous SG_IO; dropping it abandons the request (the
+/// core frees it when it ends; nothing reaches the user).
+pub struct SgRequest<T: SgDone> {
+    raw: NonNull<api::scsi_rs_sg_req>,
+    ctx: *const T,
+}
+
+// SAFETY: the core's sg functions may be called from any process context.
+unsafe impl<T: SgDone> Send for SgRequest<T> {}
+// SAFETY: `&self` only reads the pack id, which never changes.
+unsafe impl<T: SgDone> Sync for SgRequest<T> {}
+
+impl<T: SgDone> SgRequest<T> {
+    /// The header's pack_id.
+    pub fn pack_id(&self) -> i32 {
+        // SAFETY: a live request of ours.
+        unsafe { api::scsi_rs_sg_pack_id(self.raw.as_ptr()) }
+    }
+
+    /// After `done`: writes the results and the header to the user address
+    /// `hdr` (the submitter's context) and frees the request. `EBUSY` (and
+    /// the request abandoned) if it has not ended.
+    pub fn finish(self, hdr: c_ulong) -> Result {
+        // SAFETY: a live request of ours; the core refuses an unended one.
+        let r = unsafe { api::scsi_rs_sg_finish(self.raw.as_ptr(), hdr) };
+        if r == EBUSY.to_errno() {
+            return Err(EBUSY);
+        }
+        core::mem::forget(self);
+        to_result(r)
+    }
+}
+
+impl<T: SgDone> Drop for SgRequest<T> {
+    fn drop(&mut self) {
+        // SAFETY: a live request of ours, given up once.
+        if unsafe { api::scsi_rs_sg_abandon(self.raw.as_ptr()) } == 1 {
+            // SAFETY: `done` will not be called: the reference is ours.
+            drop(unsafe { Arc::from_raw(self.ctx) });
+        }
+    }
+}
+
+/// A device pinned for an open node; derefs to the device, whose handle
+/// stays valid while pinned.
 pub struct DevicePin {
     raw: NonNull<api::scsi_rs_device>,
+    dev: Device,
+}
+
+impl core::ops::Deref for DevicePin {
+    type Target = Device;
+    fn deref(&self) -> &Device {
+        &self.dev
+    }
 }
 
 // SAFETY: releasing the pin is allowed from any process context.

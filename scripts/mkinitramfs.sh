@@ -304,6 +304,17 @@ cat >"$ROOT/etc/profile" <<-'EOF'
 EOF
 cp "$ROOT/etc/profile" "$ROOT/root/.bashrc"
 
+# Test helpers of our own (tests/tools/*.c): built static here, since the
+# guest has no compiler.
+TOOLS_SRC=$(cd "$(dirname "$0")/.." && pwd)/tests/tools
+mkdir -p "$ROOT/usr/local/bin"
+for c in "$TOOLS_SRC"/*.c; do
+	[ -e "$c" ] || continue
+	t=$(basename "$c" .c)
+	${HOSTCC:-cc} -static -O2 -Wall -Werror -o "$ROOT/usr/local/bin/$t" "$c" ||
+		die "cannot build the test helper $t (needs gcc and libc6-dev: scripts/setup.sh)"
+done
+
 # Optional payloads.
 if [ -n "$TESTS" ]; then
 	mkdir -p "$ROOT/tests"

@@ -13,7 +13,7 @@ pkgs=(
 	"rust-web-clippy=$RUST_VER" "rustfmt-web=$RUST_VER"
 	linux-source-6.12
 	clang lld llvm libclang-dev bc flex bison libelf-dev libssl-dev cpio xz-utils make
-	python3 rsync kmod
+	python3 rsync kmod gcc libc6-dev
 	qemu-system-x86 busybox-static
 	udev sg3-utils lsscsi sdparm mt-st eject fio e2fsprogs util-linux fdisk xorriso
 )

@@ -27,6 +27,10 @@ EXPORT_SYMBOL_GPL(scsi_rs_device_get);
 EXPORT_SYMBOL_GPL(scsi_rs_device_put);
 EXPORT_SYMBOL_GPL(scsi_rs_execute);
 EXPORT_SYMBOL_GPL(scsi_rs_ioctl);
+EXPORT_SYMBOL_GPL(scsi_rs_sg_submit);
+EXPORT_SYMBOL_GPL(scsi_rs_sg_pack_id);
+EXPORT_SYMBOL_GPL(scsi_rs_sg_finish);
+EXPORT_SYMBOL_GPL(scsi_rs_sg_abandon);
 
 static char scan_mode[8] = "async";
 module_param_string(scan, scan_mode, sizeof(scan_mode), 0444);

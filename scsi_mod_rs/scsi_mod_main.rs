@@ -129,6 +129,20 @@ pub(crate) fn queue_dev_work(dev: *mut bindings::device, work: *mut bindings::wo
     }
 }
 
+/// Queues `work` on the core's workqueue (no device reference).
+///
+/// # Safety
+///
+/// `work` is initialised and its owner stays until the work has run.
+pub(crate) unsafe fn queue_work(work: *mut bindings::work_struct) {
+    let wq = WQ.load(Ordering::Acquire);
+    // SAFETY: the workqueue lives until the core unloads, after every
+    // request (which keeps the core in use) has ended; by the contract.
+    unsafe {
+        bindings::queue_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as c_int, wq, work)
+    };
+}
+
 static SCAN_MODE: AtomicU32 = AtomicU32::new(ScanMode::Async as u32);
 static MAX_LUNS: AtomicU64 = AtomicU64::new(512);
 

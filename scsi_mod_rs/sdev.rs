@@ -1219,6 +1219,7 @@ pub unsafe extern "C" fn scsi_rs_device_info(
     o.host_no = s.host().host_no;
     o.channel = s.channel;
     o.id = s.id;
+    o.max_sectors = s.host().lim.max_sectors;
     o.lun = s.lun;
     o.type_ = s.dev_type;
     o.removable = u8::from(s.removable);

@@ -305,7 +305,7 @@ struct scsi_rs_device_info {
 	__u32 host_no;
 	__u32 channel;
 	__u32 id;
-	__u32 reserved;
+	__u32 max_sectors;	/* 512-byte sectors per command (added within version 2) */
 	__u64 lun;
 	__u8 type;		/* peripheral device type */
 	__u8 removable;		/* RMB */
@@ -349,17 +349,67 @@ struct scsi_rs_exec {
  */
 int scsi_rs_execute(struct scsi_rs_device *sdev, struct scsi_rs_exec *x);
 
-/* Open mode bits for scsi_rs_ioctl(). */
+/* Open mode bits for scsi_rs_ioctl() and scsi_rs_sg_submit(). */
 #define SCSI_RS_OPEN_READ	0x1U
 #define SCSI_RS_OPEN_WRITE	0x2U
 /*
+ * A generic (sg) node: sg_io_hdr checks and errors as the C sg driver
+ * makes them (-ENOSYS for a wrong interface id, -EMSGSIZE for a CDB
+ * shorter than 6 bytes, ...), and with SCSI_RS_OPEN_ANY_CMD (the node is
+ * open read-write) no command filter. Added within version 2.
+ */
+#define SCSI_RS_OPEN_SG		0x4U
+#define SCSI_RS_OPEN_ANY_CMD	0x8U
+/*
  * The SCSI ioctls every device node supports: SG_IO, SG_GET_VERSION_NUM,
  * SCSI_IOCTL_GET_IDLUN, SCSI_IOCTL_GET_BUS_NUMBER, SCSI_IOCTL_SEND_COMMAND,
- * SG_{GET,SET}_TIMEOUT, SG_GET_RESERVED_SIZE, SG_EMULATED_HOST and
- * SCSI_IOCTL_PROBE_HOST, with the C stack's permission rules. Runs in the
- * caller's context; -ENOIOCTLCMD for anything else.
+ * SG_{GET,SET}_TIMEOUT, SG_GET_RESERVED_SIZE, SG_EMULATED_HOST,
+ * SCSI_IOCTL_PROBE_HOST and SG_SCSI_RESET, with the C stack's permission
+ * rules; with SCSI_RS_OPEN_SG also SG_GET_SCSI_ID, SG_GET_SG_TABLESIZE and
+ * BLKSECTGET. Runs in the caller's context; -ENOIOCTLCMD for anything else.
  */
 int scsi_rs_ioctl(struct scsi_rs_device *sdev, __u32 open_mode, unsigned int cmd,
 		  unsigned long arg);
+
+/*
+ * Asynchronous SG_IO for the generic driver (write() and read() of an
+ * sg_io_hdr). Added within version 2.
+ *
+ * scsi_rs_sg_submit() reads the version 3 header at the user address hdr
+ * (the caller's context), checks it as open_mode says, maps the user's
+ * data and starts the command. done(ctx) is then called once, from the
+ * command's completion context (interrupts included), unless the request
+ * is abandoned first; owner (the module holding done) is pinned until
+ * done() has returned.
+ */
+struct scsi_rs_sg_req;		/* one started request; owned by the core */
+struct scsi_rs_sg_submit {
+	struct scsi_rs_abi abi;
+	__u32 open_mode;	/* SCSI_RS_OPEN_* */
+	__u32 reserved;
+	unsigned long hdr;	/* user address of the struct sg_io_hdr */
+	struct module *owner;
+	void (*done)(void *ctx);
+	void *ctx;
+};
+int scsi_rs_sg_submit(struct scsi_rs_device *sdev, const struct scsi_rs_sg_submit *s,
+		      struct scsi_rs_sg_req **out);
+/* The header's pack_id. */
+int scsi_rs_sg_pack_id(const struct scsi_rs_sg_req *req);
+/*
+ * After done(): fills in the header's results, copies the sense data and
+ * the data read to the user, writes the header to the user address hdr
+ * and frees the request. 0, -EFAULT, or -EBUSY (and nothing done) when
+ * done() has not been called yet. Process context of the submitter's
+ * address space.
+ */
+int scsi_rs_sg_finish(struct scsi_rs_sg_req *req, unsigned long hdr);
+/*
+ * The caller drops the request (its file is closed): the core frees it
+ * when it has ended, from its own workqueue, writing nothing to user
+ * memory. 1: done() will not be called (ctx is the caller's again); 0:
+ * done() has been or is being called.
+ */
+int scsi_rs_sg_abandon(struct scsi_rs_sg_req *req);
 
 #endif /* SCSI_RS_API_H */

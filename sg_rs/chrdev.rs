@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The sg character devices (binding layer over glue.c).
+//!
+//! [`Registration`] takes the sg region of major 21 and the
+//! `scsi_generic` class with the file operations of a type `T: File`; a
+//! [`Node`] is one `sgN` device below a SCSI device, holding an `Arc` of
+//! the driver's per-device data until the node is gone and no file uses
+//! it. [`WaitQueue`] is a wait queue for blocking reads, `SG_IO` and poll.
+//! All of sg_rs's `unsafe` code is here.
+
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::bindings;
+use kernel::error::to_result;
+use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::types::Opaque;
+
+#[repr(C)]
+struct Ops {
+    open: unsafe extern "C" fn(*mut c_void, c_uint, c_uint, *mut *mut c_void) -> c_int,
+    release: unsafe extern "C" fn(*mut c_void),
+    read: unsafe extern "C" fn(*mut c_void, c_uint, *mut c_char, usize) -> isize,
+    write: unsafe extern "C" fn(*mut c_void, c_uint, *const c_char, usize) -> isize,
+    poll: unsafe extern "C" fn(*mut c_void, *mut c_void, *mut c_void) -> c_uint,
+    ioctl: unsafe extern "C" fn(*mut c_void, c_uint, c_uint, c_ulong) -> c_long,
+    drop_data: unsafe extern "C" fn(*mut c_void),
+}
+
+// Pointers to kernel structures as `void *`: bindgen's renderings of them
+// are not FFI-safe.
+extern "C" {
+    fn sg_rs_chrdev_register(ops: *const Ops) -> c_int;
+    fn sg_rs_chrdev_unregister();
+    fn sg_rs_node_add(parent: *mut c_void, data: *mut c_void, index: *mut c_int) -> *mut c_void;
+    fn sg_rs_node_del(node: *mut c_void);
+    fn sg_rs_waitq_init(wq: *mut c_void);
+    fn sg_rs_waitq_wake(wq: *mut c_void);
+    fn sg_rs_waitq_wait(
+        wq: *mut c_void,
+        cond: unsafe extern "C" fn(*const c_void) -> bool,
+        ctx: *const c_void,
+    ) -> c_int;
+    fn sg_rs_poll_wait(file: *mut c_void, wq: *mut c_void, pt: *mut c_void);
+}
+
+/// How a file was opened.
+#[derive(Clone, Copy)]
+pub(crate) struct OpenFlags {
+    /// `f_flags` (`O_*`).
+    pub(crate) flags: u32,
+    /// Opened for reading (`FMODE_READ`).
+    pub(crate) read: bool,
+    /// Opened for writing (`FMODE_WRITE`).
+    pub(crate) write: bool,
+}
+
+/// `f_flags` bits the driver looks at.
+pub(crate) mod oflags {
+    use kernel::bindings;
+    /// Access mode mask.
+    pub(crate) const ACCMODE: u32 = bindings::O_ACCMODE;
+    /// Read-write access.
+    pub(crate) const RDWR: u32 = bindings::O_RDWR;
+    /// Read-only access.
+    pub(crate) const RDONLY: u32 = bindings::O_RDONLY;
+    /// Non-blocking.
+    pub(crate) const NONBLOCK: u32 = bindings::O_NONBLOCK;
+    /// Exclusive.
+    pub(crate) const EXCL: u32 = bindings::O_EXCL;
+}
+
+/// `poll` answers (checked in glue.c).
+pub(crate) mod pollmask {
+    /// Readable: POLLIN | POLLRDNORM.
+    pub(crate) const IN: u32 = 0x1 | 0x40;
+    /// Writable: POLLOUT | POLLWRNORM.
+    pub(crate) const OUT: u32 = 0x4 | 0x100;
+    /// Hung up: POLLHUP.
+    pub(crate) const HUP: u32 = 0x10;
+}
+
+/// `f_mode` bits (checked in glue.c).
+const FMODE_READ: u32 = 0x1;
+const FMODE_WRITE: u32 = 0x2;
+
+/// A poll table of a `poll` call.
+pub(crate) struct PollTable {
+    file: *mut c_void,
+    pt: *mut c_void,
+}
+
+impl PollTable {
+    /// Registers `wq` for the caller's poll.
+    pub(crate) fn wait(&self, wq: &WaitQueue) {
+        // SAFETY: `file` and `pt` come from the running poll call; `wq`
+        // is pinned inside an `Arc` that the file holds longer than poll
+        // waiters stay registered (until the file is released).
+        unsafe { sg_rs_poll_wait(self.file, wq.raw(), self.pt) };
+    }
+}
+
+/// The per-file side of the driver.
+pub(crate) trait File: Sized + Send + Sync + 'static {
+    /// The driver's data for one node.
+    type Dev: Send + Sync;
+    /// A file of the node with `dev` is opened.
+    fn open(dev: &Arc<Self::Dev>, how: OpenFlags) -> Result<Pin<KBox<Self>>>;
+    /// `read(2)` into the user address `buf`.
+    fn read(&self, flags: u32, buf: c_ulong, count: usize) -> Result<usize>;
+    /// `write(2)` from the user address `buf`.
+    fn write(&self, flags: u32, buf: c_ulong, count: usize) -> Result<usize>;
+    /// `poll(2)`: the ready mask ([`pollmask`]).
+    fn poll(&self, pt: &PollTable) -> u32;
+    /// `ioctl(2)`.
+    fn ioctl(&self, flags: u32, cmd: u32, arg: c_ulong) -> Result<c_int>;
+}
+
+/// Recovers the per-file data.
+///
+/// # Safety
+///
+/// `p` is what `open_tramp` stored for a file not yet released.
+unsafe fn file<'a, T: File>(p: *mut c_void) -> &'a T {
+    // SAFETY: by the contract.
+    unsafe { &*p.cast::<T>() }
+}
+
+/// # Safety
+///
+/// `data` is a node's `Arc<T::Dev>` (from `Node::add`), alive while the
+/// node's device is, which the glue holds for the call; `out` writable.
+unsafe extern "C" fn open_tramp<T: File>(
+    data: *mut c_void,
+    f_flags: c_uint,
+    f_mode: c_uint,
+    out: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: by the contract: borrow the node's reference without taking
+    // it over.
+    let dev = core::mem::ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<T::Dev>()) });
+    let how = OpenFlags {
+        flags: f_flags,
+        read: f_mode & FMODE_READ != 0,
+        write: f_mode & FMODE_WRITE != 0,
+    };
+    match T::open(&dev, how) {
+        Ok(f) => {
+            // SAFETY: writable by the contract; the box is never moved
+            // out of (`release_tramp` drops it in place).
+            unsafe { *out = KBox::into_raw(Pin::into_inner_unchecked(f)).cast() };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// `p` is a file's data from `open_tramp`, given back once.
+unsafe extern "C" fn release_tramp<T: File>(p: *mut c_void) {
+    // SAFETY: by the contract; dropped where it was pinned.
+    drop(unsafe { Pin::new_unchecked(KBox::from_raw(p.cast::<T>())) });
+}
+
+fn len_or_errno(r: Result<usize>) -> isize {
+    match r {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// # Safety
+///
+/// `p` is an open file's data; in the caller's context.
+unsafe extern "C" fn read_tramp<T: File>(
+    p: *mut c_void,
+    fl: c_uint,
+    b: *mut c_char,
+    n: usize,
+) -> isize {
+    // SAFETY: by the contract.
+    len_or_errno(unsafe { file::<T>(p) }.read(fl, b as c_ulong, n))
+}
+
+/// # Safety
+///
+/// As for `read_tramp`.
+unsafe extern "C" fn write_tramp<T: File>(
+    p: *mut c_void,
+    fl: c_uint,
+    b: *const c_char,
+    n: usize,
+) -> isize {
+    // SAFETY: by the contract.
+    len_or_errno(unsafe { file::<T>(p) }.write(fl, b as c_ulong, n))
+}
+
+/// # Safety
+///
+/// As for `read_tramp`; `f` and `pt` are the poll call's.
+unsafe extern "C" fn poll_tramp<T: File>(
+    p: *mut c_void,
+    f: *mut c_void,
+    pt: *mut c_void,
+) -> c_uint {
+    // SAFETY: by the contract.
+    unsafe { file::<T>(p) }.poll(&PollTable { file: f, pt })
+}
+
+/// # Safety
+///
+/// As for `read_tramp`.
+unsafe extern "C" fn ioctl_tramp<T: File>(
+    p: *mut c_void,
+    fl: c_uint,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_long {
+    // SAFETY: by the contract.
+    match unsafe { file::<T>(p) }.ioctl(fl, cmd, arg) {
+        Ok(v) => v as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// # Safety
+///
+/// `data` is a node's `Arc<T::Dev>`, given back once.
+unsafe extern "C" fn drop_data_tramp<T: File>(data: *mut c_void) {
+    // SAFETY: by the contract.
+    drop(unsafe { Arc::from_raw(data.cast::<T::Dev>()) });
+}
+
+/// The sg region and class, with `T`'s file operations.
+pub(crate) struct Registration<T: File> {
+    _p: PhantomData<T>,
+}
+
+impl<T: File> Registration<T> {
+    const OPS: Ops = Ops {
+        open: open_tramp::<T>,
+        release: release_tramp::<T>,
+        read: read_tramp::<T>,
+        write: write_tramp::<T>,
+        poll: poll_tramp::<T>,
+        ioctl: ioctl_tramp::<T>,
+        drop_data: drop_data_tramp::<T>,
+    };
+
+    /// Registers; one registration per module.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: `OPS` is a promoted constant with static lifetime.
+        to_result(unsafe { sg_rs_chrdev_register(&Self::OPS) })?;
+        Ok(Self { _p: PhantomData })
+    }
+}
+
+impl<T: File> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: registered in `new`; every node is gone (nodes live in
+        // driver data the core removes before the driver unregisters, and
+        // files pin the module).
+        unsafe { sg_rs_chrdev_unregister() };
+    }
+}
+
+/// One `sgN` node.
+pub(crate) struct Node {
+    raw: NonNull<c_void>,
+    index: u32,
+}
+
+// SAFETY: the glue's node functions may be called from any process context.
+unsafe impl Send for Node {}
+// SAFETY: `&self` only reads the index.
+unsafe impl Sync for Node {}
+
+impl Node {
+    /// Adds a node below `parent` (a SCSI device) whose files get `dev`.
+    pub(crate) fn add<T: File>(
+        _reg: &Registration<T>,
+        parent: *mut bindings::device,
+        dev: Arc<T::Dev>,
+    ) -> Result<Self> {
+        let mut index = 0;
+        // SAFETY: `parent` is a live device; the glue owns the reference
+        // from here on and gives it to `drop_data_tramp::<T>` once.
+        let raw = unsafe {
+            sg_rs_node_add(
+                parent.cast(),
+                Arc::into_raw(dev).cast_mut().cast(),
+                &mut index,
+            )
+        };
+        if raw.is_null() || (raw as usize) >= (-4095isize) as usize {
+            return Err(Error::from_errno(if raw.is_null() {
+                -12
+            } else {
+                raw as isize as c_int
+            }));
+        }
+        Ok(Self {
+            // SAFETY: checked above.
+            raw: unsafe { NonNull::new_unchecked(raw) },
+            index: index as u32,
+        })
+    }
+
+    /// N of `sgN`.
+    pub(crate) fn index(&self) -> u32 {
+        self.index
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        // SAFETY: added in `add`, removed once.
+        unsafe { sg_rs_node_del(self.raw.as_ptr()) };
+    }
+}
+
+/// A wait queue; pinned in place (inside an `Arc`).
+#[pin_data]
+pub(crate) struct WaitQueue {
+    #[pin]
+    wq: Opaque<bindings::wait_queue_head>,
+}
+
+// SAFETY: wait queue heads are used from any context with their own lock.
+unsafe impl Send for WaitQueue {}
+// SAFETY: as above.
+unsafe impl Sync for WaitQueue {}
+
+impl WaitQueue {
+    /// An initialiser.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            // SAFETY: initialises the head in place.
+            wq <- Opaque::ffi_init(|p: *mut bindings::wait_queue_head| unsafe {
+                sg_rs_waitq_init(p.cast())
+            }),
+        })
+    }
+
+    fn raw(&self) -> *mut c_void {
+        self.wq.get().cast()
+    }
+
+    /// Wakes every waiter. Any context.
+    pub(crate) fn wake_all(&self) {
+        // SAFETY: an initialised head.
+        unsafe { sg_rs_waitq_wake(self.raw()) };
+    }
+
+    /// Sleeps until `cond` holds; `ERESTARTSYS` on a signal.
+    pub(crate) fn wait<F: Fn() -> bool>(&self, cond: F) -> Result {
+        /// # Safety
+        ///
+        /// `ctx` is the `F` of the running `wait`.
+        unsafe extern "C" fn tramp<F: Fn() -> bool>(ctx: *const c_void) -> bool {
+            // SAFETY: by the contract.
+            unsafe { (*ctx.cast::<F>())() }
+        }
+        // SAFETY: an initialised head; `cond` outlives the call.
+        to_result(unsafe { sg_rs_waitq_wait(self.raw(), tramp::<F>, (&cond as *const F).cast()) })
+    }
+}
