@@ -17,7 +17,7 @@ type ktap_test_pass >/dev/null 2>&1 || { echo "Bail out! ktap_helpers.sh not fou
 # Every module of the stack, the core first.
 CORE=scsi_mod_rs
 UPPERS="sd_mod_rs sr_mod_rs st_rs sg_rs"
-LOWERS="virtio_scsi_rs aha1542_rs aha152x_rs qlogicfas_rs"
+LOWERS="virtio_scsi_rs aha1542_rs aha152x_rs qlogicfas_rs scsi_emu_rs"
 DEPENDANTS="$UPPERS $LOWERS"
 ALL_MODULES="$CORE $DEPENDANTS"
 

@@ -1,0 +1,249 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The emulated host adapter scsi_emu_rs: a disk, a CD-ROM drive and a tape
+# drive behind our core, seen through sd_mod_rs and sg_rs with lsscsi and
+# sg3_utils; disk I/O with checksums; tape commands through sg_raw; the CD
+# tray; a CD image made with xorriso; fault injection through the module
+# parameters (a dropped command timed out and aborted by the core, BUSY
+# and TASK SET FULL retried, injected medium errors, delayed completions);
+# a LUN reset; module pinning; rmmod with a dropped command in flight;
+# bad parameters; kmemleak.
+. "$(dirname "$0")/lib.sh"
+
+ktap_print_header
+ktap_set_plan 55
+
+P=/sys/module/scsi_emu_rs/parameters
+emu_host() { ls /sys/devices/scsi_emu_rs 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
+sg_of() { basename "$(readlink "/sys/bus/scsi/devices/$1/generic")" 2>/dev/null | grep '^sg'; }
+blk_of() { ls "/sys/bus/scsi/devices/$1/block/" 2>/dev/null | head -n1 | grep .; }
+# rmmod, giving udev (blkid, cdrom_id) time to close what it opened.
+rmmod_settled() {
+	local i
+	for i in 1 2 3 4 5; do
+		udevadm settle
+		rmmod "$1" 2>/dev/null && return 0
+		sleep 1
+	done
+	return 1
+}
+# Milliseconds since boot (busybox date has no %N).
+ms() {
+	local u
+	read -r u _ </proc/uptime
+	echo $((${u%.*} * 1000 + 10#${u#*.} * 10))
+}
+stamp() { echo "# [$(cut -d' ' -f1 /proc/uptime)] $*"; }
+emu_nodes() { sg_of $DL && sg_of $CL && { [ -z "$TL" ] || sg_of $TL; } && blk_of $DL; }
+
+unload_all
+kmemleak_clear
+log_mark
+
+# --- Bad parameters are refused ---
+run modprobe scsi_emu_rs sector_size=1000
+check "sector_size=1000 is refused" \
+	bash -c "[ $RC -ne 0 ] && [ ! -e /sys/module/scsi_emu_rs ] && dmesg | grep -q 'sector_size=1000 is not'"
+run modprobe scsi_emu_rs luns=disk,floppy
+check "luns=disk,floppy is refused" \
+	bash -c "[ $RC -ne 0 ] && dmesg | grep -q 'unknown kind \"floppy\"'"
+run modprobe scsi_emu_rs cd_image=/nonexistent.iso
+check "a missing cd_image is refused" bash -c "[ $RC -ne 0 ] && dmesg | grep -q 'cannot read cd_image'"
+modprobe -r scsi_mod_rs 2>/dev/null
+
+# --- Load: three devices of the right types ---
+check "modprobe scsi_emu_rs luns=disk,cdrom,tape, sd_mod_rs and sg_rs" \
+	bash -c "modprobe scsi_emu_rs luns=disk,cdrom,tape && modprobe sd_mod_rs && modprobe sg_rs"
+H=$(emu_host)
+check "host$H sits below /sys/devices/scsi_emu_rs" \
+	bash -c "[ -n '$H' ] && [ \$(readlink -f /sys/class/scsi_host/host$H) = /sys/devices/scsi_emu_rs/host$H/scsi_host/host$H ] &&
+		[ \$(cat /sys/class/scsi_host/host$H/proc_name) = scsi_emu_rs ]"
+DL=$H:0:0:0 CL=$H:0:0:1 TL=$H:0:0:2
+wait_for 30 emu_nodes
+stamp "devices there"
+udevadm settle -t 60
+stamp "udev settled"
+lsscsi -g | sed 's/^/# /'
+check "lsscsi shows the disk, the CD-ROM drive and the tape drive" \
+	bash -c "lsscsi | grep -Eq '^\[$DL\] +disk +Linux +scsi_rs disk' &&
+		lsscsi | grep -Eq '^\[$CL\] +cd/dvd +Linux +scsi_rs cdrom' &&
+		lsscsi | grep -Eq '^\[$TL\] +tape +Linux +scsi_rs tape'"
+check "peripheral device types 0, 5 and 1 in sysfs" \
+	bash -c "[ \$(cat /sys/bus/scsi/devices/$DL/type) = 0 ] && [ \$(cat /sys/bus/scsi/devices/$CL/type) = 5 ] &&
+		[ \$(cat /sys/bus/scsi/devices/$TL/type) = 1 ]"
+SGD=/dev/$(sg_of $DL) SGC=/dev/$(sg_of $CL) SGT=/dev/$(sg_of $TL) D=/dev/$(blk_of $DL)
+echo "# disk $D $SGD, cdrom $SGC, tape $SGT"
+
+# --- The disk ---
+check "sg_inq on the disk's sg node: Linux, scsi_rs disk" \
+	bash -c "sg_inq $SGD | grep -q 'Vendor identification: Linux' && sg_inq $SGD | grep -q 'Product identification: scsi_rs disk'"
+check "sg_readcap: 32768 blocks of 512 bytes (dev_size_mb=16)" \
+	bash -c "sg_readcap $SGD | grep -q 'Number of logical blocks=32768' && sg_readcap $SGD | grep -q 'Logical block length=512 bytes'"
+check "sg_vpd: serial number, designators and block limits pages" \
+	bash -c "sg_vpd -p sn $SGD | grep -q 'Unit serial number: [0-9a-f]' && sg_vpd -p di $SGD | grep -qi 'designator' &&
+		sg_vpd -p bl $SGD | grep -qi 'Maximum transfer length'"
+check "$D is 16 MiB" test "$(blockdev --getsize64 $D)" = 16777216
+stamp "disk checks done"
+head -c 4194304 /dev/urandom >/tmp/rnd
+stamp "random data made"
+check "dd writes 4 MiB of random data to $D and reads it back intact" \
+	bash -c "dd if=/tmp/rnd of=$D bs=64k oflag=direct status=none && dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
+check "the data survives dropping the page cache (buffered read)" \
+	bash -c "echo 3 >/proc/sys/vm/drop_caches && [ \$(head -c 4194304 $D | sha256sum | cut -c1-64) = \$(sha256sum </tmp/rnd | cut -c1-64) ]"
+
+stamp "disk I/O done"
+# --- The tape ---
+check "sg_turs on the tape: ready (cartridge loaded)" sg_turs $SGT
+check "sg_raw READ BLOCK LIMITS: 1 to 0xffffff bytes" \
+	bash -c "sg_raw -r 6 -o /tmp/rbl $SGT 05 00 00 00 00 00 2>/dev/null && [ \$(od -An -tx1 /tmp/rbl | tr -d ' \n') = 00ffffff0001 ]"
+check "sg_raw REWIND" sg_raw $SGT 01 00 00 00 00 00
+head -c 512 /dev/urandom >/tmp/rec
+check "sg_raw WRITE(6) of a 512-byte record, WRITE FILEMARKS of one filemark" \
+	bash -c "sg_raw -s 512 -i /tmp/rec $SGT 0a 00 00 02 00 00 && sg_raw $SGT 10 00 00 00 01 00"
+check "READ POSITION: at logical object 2" \
+	bash -c "sg_raw -r 20 -o /tmp/pos $SGT 34 00 00 00 00 00 00 00 00 00 2>/dev/null && [ \$(od -An -tx1 -j4 -N4 /tmp/pos | tr -d ' \n') = 00000002 ]"
+check "REWIND, READ(6) gives the record back" \
+	bash -c "sg_raw $SGT 01 00 00 00 00 00 && sg_raw -r 512 -o /tmp/rec.back $SGT 08 00 00 02 00 00 2>/dev/null && cmp /tmp/rec /tmp/rec.back"
+check "the next READ(6) reports the filemark" \
+	bash -c "sg_raw -r 512 $SGT 08 00 00 02 00 00 2>&1 | grep -qi 'filemark'"
+
+# --- The CD-ROM drive ---
+check "sg_turs on the CD-ROM drive: ready (a disc is loaded)" sg_turs $SGC
+check "sg_readcap on the CD: 2048 blocks of 2048 bytes (cd_size_mb=4)" \
+	bash -c "sg_readcap $SGC | grep -q 'Number of logical blocks=2048' && sg_readcap $SGC | grep -q 'Logical block length=2048 bytes'"
+sg_start --eject $SGC
+sg_raw $SGC 00 00 00 00 00 00 >/tmp/tur 2>&1
+RC=$?
+sed 's/^/# /' /tmp/tur
+check "after sg_start --eject: NOT READY, medium not present - tray open" \
+	bash -c "[ $RC -ne 0 ] && grep -qi 'not ready' /tmp/tur && grep -qi 'tray open' /tmp/tur"
+sg_start --load $SGC >/dev/null 2>&1
+check "after sg_start --load the drive becomes ready again" wait_for 10 sg_turs $SGC
+
+# --- LUN reset ---
+log_mark
+check "sg_reset -d on the disk reaches the adapter" \
+	bash -c "sg_reset -d $SGD && dmesg | grep -q 'host$H: LUN reset of 0:0:0'"
+run sg_turs $SGD
+check "the disk reports the reset (UNIT ATTENTION) once, then is ready" \
+	bash -c "[ $RC -ne 0 ] && sg_turs $SGD"
+
+# --- Fault injection: a dropped command ---
+echo 5 >/sys/bus/scsi/devices/$DL/timeout
+echo 0 >$P/fault_lun
+tmo0=$(cat /sys/bus/scsi/devices/$DL/iotmo_cnt)
+log_mark
+echo 1 >$P/drop_nth
+t0=$(ms)
+check "a read whose command is dropped still ends (dd returns)" \
+	timeout 120 dd if=$D of=/tmp/drop bs=4096 skip=10 count=1 iflag=direct status=none
+t1=$(ms)
+log_since | grep -E 'scsi_emu_rs|timed out|abort' | sed 's/^/# /'
+check "it took the device timeout (5 s) and was aborted by the core" \
+	bash -c "[ $((t1 - t0)) -ge 4500 ] && dmesg | grep -q 'command 0x28 timed out; aborting it' &&
+		dmesg | grep -q 'dropping command 0x28' && dmesg | grep -q 'command 0x28 aborted'"
+check "the retried read returned the right data; iotmo_cnt counted it" \
+	bash -c "dd if=/tmp/rnd bs=4096 skip=10 count=1 status=none | cmp -s - /tmp/drop &&
+		[ \$(( \$(cat /sys/bus/scsi/devices/$DL/iotmo_cnt) )) -gt $((tmo0)) ]"
+check "the disk still works after the abort" \
+	bash -c "sg_turs $SGD && dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
+
+# --- BUSY and TASK SET FULL are retried ---
+n0=$(($(cat /sys/bus/scsi/devices/$DL/iorequest_cnt)))
+echo 3 >$P/busy
+check "three BUSY answers are retried to success" \
+	bash -c "dd if=$D bs=4096 skip=20 count=1 iflag=direct status=none | cmp -s - <(dd if=/tmp/rnd bs=4096 skip=20 count=1 status=none)"
+n1=$(($(cat /sys/bus/scsi/devices/$DL/iorequest_cnt)))
+check "the adapter saw the retries (iorequest_cnt +$((n1 - n0)), at least 4)" test $((n1 - n0)) -ge 4
+echo 2 >$P/task_set_full
+check "two TASK SET FULL answers are retried to success" \
+	bash -c "dd if=$D bs=4096 skip=30 count=1 iflag=direct status=none | cmp -s - <(dd if=/tmp/rnd bs=4096 skip=30 count=1 status=none)"
+n2=$(($(cat /sys/bus/scsi/devices/$DL/iorequest_cnt)))
+check "the adapter saw those retries too (iorequest_cnt +$((n2 - n1)), at least 3)" test $((n2 - n1)) -ge 3
+check "the queue depth is still at least 1" test "$(cat /sys/bus/scsi/devices/$DL/queue_depth)" -ge 1
+
+# --- Injected CHECK CONDITION ---
+log_mark
+echo 0x28 >$P/fail_opcode
+echo 3,11,0 >$P/fail_sense
+echo 1 >$P/every_nth
+run dd if=$D of=/dev/null bs=4096 skip=40 count=1 iflag=direct status=none
+check "every_nth=1 fail_opcode=0x28: the read fails with a medium error" \
+	bash -c "[ $RC -ne 0 ] && dmesg | grep -q 'command 0x28 failed: status 0x02, sense key 0x3 asc 0x11 ascq 0x00'"
+check "fail_sense reads back as written" test "$(cat $P/fail_sense)" = 3,11,0
+check "a bad fail_sense is refused" bash -c "! echo 3,1x1 >$P/fail_sense 2>/dev/null && [ \$(cat $P/fail_sense) = 3,11,0 ]"
+check "TEST UNIT READY is not an 0x28: it passes" sg_turs $SGD
+echo 0 >$P/every_nth
+check "every_nth=0: reads work again" \
+	bash -c "dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
+
+# --- Delayed completions ---
+echo 1000 >$P/delay_ms
+t0=$(ms)
+dd if=$D of=/dev/null bs=4096 skip=50 count=1 iflag=direct status=none
+t1=$(ms)
+sg_turs $SGT
+r=$?
+t2=$(ms)
+echo 0 >$P/delay_ms
+check "delay_ms=1000 delays a read by a second or more ($((t1 - t0)) ms)" test $((t1 - t0)) -ge 1000
+check "the other LUNs are left alone (fault_lun=0): the tape's TEST UNIT READY is not delayed ($((t2 - t1)) ms)" \
+	test $r = 0 -a $((t2 - t1)) -lt 1000
+
+# --- Pinning ---
+exec 3<"$D"
+check "rmmod scsi_emu_rs is refused while $D is open" bash -c "! rmmod scsi_emu_rs 2>/dev/null"
+exec 3<&-
+check "after the close rmmod scsi_emu_rs succeeds" rmmod_settled scsi_emu_rs
+check "its devices and /sys/devices/scsi_emu_rs are gone" \
+	bash -c "! ls /sys/bus/scsi/devices | grep -q . && [ ! -e /sys/devices/scsi_emu_rs ]"
+
+# --- A CD image and 4096-byte sectors ---
+rm -rf /tmp/cdsrc
+mkdir -p /tmp/cdsrc/dir
+head -c 300000 /dev/urandom >/tmp/cdsrc/dir/blob
+echo "scsi_emu_rs test disc" >/tmp/cdsrc/README.TXT
+xorriso -as mkisofs -quiet -V EMUTEST -o /tmp/cd.iso /tmp/cdsrc >/dev/null 2>&1
+check "modprobe scsi_emu_rs with sector_size=4096, dev_size_mb=8 and an ISO image" \
+	modprobe scsi_emu_rs luns=disk,cdrom sector_size=4096 dev_size_mb=8 cd_image=/tmp/cd.iso
+H=$(emu_host)
+DL=$H:0:0:0 CL=$H:0:0:1 TL=
+wait_for 30 emu_nodes
+stamp "devices there"
+udevadm settle -t 60
+stamp "udev settled"
+SGD=/dev/$(sg_of $DL) SGC=/dev/$(sg_of $CL) D=/dev/$(blk_of $DL)
+check "sg_readcap: 2048 blocks of 4096 bytes" \
+	bash -c "sg_readcap $SGD | grep -q 'Number of logical blocks=2048' && sg_readcap $SGD | grep -q 'Logical block length=4096 bytes'"
+check "$D has 4096-byte logical blocks" test "$(blockdev --getss $D)" = 4096
+size=$(stat -c %s /tmp/cd.iso)
+check "the CD's capacity is the image's ($((size / 2048)) blocks)" \
+	bash -c "sg_readcap $SGC | grep -q 'Number of logical blocks=$((size / 2048))'"
+check "sg_dd reads the image back from the CD intact" \
+	bash -c "sg_dd if=$SGC of=/tmp/cd.back bs=2048 count=$((size / 2048)) 2>/dev/null && cmp /tmp/cd.iso /tmp/cd.back"
+
+# --- rmmod with a dropped command in flight ---
+# A rescan through sysfs waits for sd's commands without opening the
+# device, so nothing pins the module: rmmod must give the dropped command
+# back at once instead of waiting for the 30 s timeout and the abort.
+echo 30 >/sys/bus/scsi/devices/$DL/timeout
+echo 0 >$P/fault_lun
+log_mark
+echo 1 >$P/drop_nth
+echo 1 >/sys/bus/scsi/devices/$DL/rescan &
+rescan=$!
+check "the rescan's first command is dropped" wait_for 10 bash -c "dmesg | grep -q 'dropping command'"
+t0=$(ms)
+check "with the dropped command in flight rmmod scsi_emu_rs succeeds" rmmod_settled scsi_emu_rs
+t1=$(ms)
+wait $rescan 2>/dev/null
+log_since | grep -E 'scsi_emu_rs|timed out|abort' | sed 's/^/# /'
+check "it did not wait for the timeout ($((t1 - t0)) ms)" test $((t1 - t0)) -lt 8000
+
+check "everything unloads" unload_all || lsmod | sed 's/^/# /'
+LEAKS=$(kmemleak_report)
+if [ -n "$LEAKS" ]; then
+	echo "$LEAKS" | head -40 | sed 's/^/# /'
+fi
+check "kmemleak finds nothing" test -z "$LEAKS"
+ktap_finished
