@@ -16,8 +16,9 @@
 //! ```
 //!
 //! (the paths `crate::scsi_rs` and `crate::blk` are assumed), and links the C
-//! wrappers of the inline functions it needs (`blk_rs_*`, see
-//! `sd_mod_rs/glue.c`). All `unsafe` of a driver's block device lives here.
+//! wrappers of the inline functions it needs (`blk_rs_*`, in
+//! `rust/blk_glue.c`, which the module's glue.c includes). All `unsafe` of a
+//! driver's block device lives here.
 //!
 //! Lifetimes: a [`Disk`] holds one reference of its driver data (`Arc<T>`)
 //! for the gendisk's `private_data`, and every successful open holds one
@@ -233,12 +234,19 @@ pub struct OpenMode {
     pub ndelay: bool,
 }
 
-// `BLK_OPEN_*` are `__force` casts that bindgen drops; glue.c checks these.
+// `BLK_OPEN_*` are `__force` casts that bindgen drops; blk_glue.c checks these.
 const BLK_OPEN_READ: bindings::blk_mode_t = 1 << 0;
 const BLK_OPEN_WRITE: bindings::blk_mode_t = 1 << 1;
 const BLK_OPEN_NDELAY: bindings::blk_mode_t = 1 << 3;
 
 impl OpenMode {
+    /// The `blk_mode_t` bits of these flags.
+    pub fn to_raw(self) -> bindings::blk_mode_t {
+        (if self.read { BLK_OPEN_READ } else { 0 })
+            | (if self.write { BLK_OPEN_WRITE } else { 0 })
+            | (if self.ndelay { BLK_OPEN_NDELAY } else { 0 })
+    }
+
     fn from_raw(m: bindings::blk_mode_t) -> Self {
         Self {
             read: m & BLK_OPEN_READ != 0,
@@ -465,7 +473,7 @@ pub(crate) use disk_fops;
 // ---------------------------------------------------------------------------
 // Disks
 
-/// Feature bits of [`Limits::set_feature`] (`BLK_FEAT_*`; glue.c checks
+/// Feature bits of [`Limits::set_feature`] (`BLK_FEAT_*`; blk_glue.c checks
 /// the values).
 pub mod features {
     /// Volatile write cache: flushes are sent.
@@ -549,6 +557,12 @@ impl GenDisk {
 
     fn raw(&self) -> *mut bindings::gendisk {
         self.0.get()
+    }
+
+    /// The raw gendisk, for a driver's binding layer (the CD-ROM layer
+    /// registers against it).
+    pub fn as_raw(&self) -> *mut bindings::gendisk {
+        self.raw()
     }
 
     /// The disk name (`sda`).

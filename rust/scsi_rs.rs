@@ -900,7 +900,6 @@ impl Device {
         // SAFETY: live handle.
         to_result(unsafe { api::scsi_rs_device_get(self.raw.as_ptr()) })?;
         Ok(DevicePin {
-            raw: self.raw,
             dev: Device { raw: self.raw },
         })
     }
@@ -1032,7 +1031,6 @@ impl<T: SgDone> Drop for SgRequest<T> {
 /// A device pinned for an open node; derefs to the device, whose handle
 /// stays valid while pinned.
 pub struct DevicePin {
-    raw: NonNull<api::scsi_rs_device>,
     dev: Device,
 }
 
@@ -1051,7 +1049,7 @@ unsafe impl Sync for DevicePin {}
 impl Drop for DevicePin {
     fn drop(&mut self) {
         // SAFETY: taken by `Device::get`, released once.
-        unsafe { api::scsi_rs_device_put(self.raw.as_ptr()) };
+        unsafe { api::scsi_rs_device_put(self.dev.raw.as_ptr()) };
     }
 }
 

@@ -365,11 +365,11 @@ fn send_command(s: &Sdev, write: bool, arg: c_ulong) -> Result<c_int> {
         quiet: true,
     };
     let out = host::exec(s.queue(), &args)?;
-    let mut w = UserSlice::new(data, bytes.max(out.sense.len())).writer();
+    let mut w = UserSlice::new(data, bytes).writer();
     if out.status != 0 {
         // The sense data replaces the data, at most what fits in the
         // larger of the two lengths (as the C stack limits it).
-        let n = out.sense.len().min(bytes);
+        let n = usize::from(out.sense_len).min(out.sense.len()).min(bytes);
         w.write_slice(&out.sense[..n])?;
     } else if out_len != 0 {
         w.write_slice(&buf[..out_len as usize])?;

@@ -436,7 +436,7 @@ impl File for SgFile {
         mask
     }
 
-    fn ioctl(&self, flags: u32, cmd: u32, arg: c_ulong) -> Result<c_int> {
+    fn ioctl(&self, _flags: u32, cmd: u32, arg: c_ulong) -> Result<c_int> {
         let read_only = self.how.flags & oflags::ACCMODE != oflags::RDWR;
         match cmd {
             ioc::SG_GET_VERSION_NUM => put_int(arg, SG_VERSION_NUM),
@@ -530,7 +530,6 @@ impl File for SgFile {
                 if self.gone() {
                     return Err(ENODEV);
                 }
-                let _ = flags;
                 self.pin.ioctl_mode(self.mode(), cmd, arg)
             }
             // Unknown to a read-only opener: refused, as in C.

@@ -53,7 +53,14 @@ check "cache_type 'write back': WCE on again" \
 # Partition, file system, files.
 check "sfdisk writes a partition table" bash -c "echo ',,L' | sfdisk -q $D"
 check "the partition node appears" wait_for 10 test -b ${D}1
-check "BLKRRPART (blockdev --rereadpt) keeps the partition" bash -c "blockdev --rereadpt $D && udevadm settle && test -b ${D}1"
+# (udevadm settle only waits for udev's events: a hiccup of its own, seen
+# once as "Broken pipe", is not the driver's.)
+rereadpt_keeps_part() {
+	blockdev --rereadpt $D || return 1
+	udevadm settle || sleep 2
+	wait_for 10 test -b ${D}1
+}
+check "BLKRRPART (blockdev --rereadpt) keeps the partition" rereadpt_keeps_part
 check "mkfs.ext4" mkfs.ext4 -q -F ${D}1
 mkdir -p /mnt/d
 check "mount" mount ${D}1 /mnt/d
