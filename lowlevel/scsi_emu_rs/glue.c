@@ -3,6 +3,9 @@
  * The C binding layer of scsi_emu_rs (see glue.h): the module parameters,
  * the root device, the completion workqueue and its delayed work items, and
  * reading a CD image. The driver logic is in Rust (scsi_emu_main.rs).
+ *
+ * scsi_emu_c, the same emulation under the C mid-layer, includes this file
+ * in its own C part: names below come from KBUILD_MODNAME.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -224,7 +227,7 @@ MODULE_PARM_DESC(fail_sense,
 
 struct device *emu_glue_root_register(void)
 {
-	struct device *root = root_device_register("scsi_emu_rs");
+	struct device *root = root_device_register(KBUILD_MODNAME);
 
 	return IS_ERR(root) ? NULL : root;
 }
@@ -238,7 +241,7 @@ static struct workqueue_struct *emu_wq;
 
 int emu_glue_wq_create(void)
 {
-	emu_wq = alloc_workqueue("scsi_emu_rs", WQ_MEM_RECLAIM, 0);
+	emu_wq = alloc_workqueue(KBUILD_MODNAME, WQ_MEM_RECLAIM, 0);
 	return emu_wq ? 0 : -ENOMEM;
 }
 
@@ -250,6 +253,7 @@ void emu_glue_wq_destroy(void)
 
 struct emu_glue_kick {
 	struct delayed_work dw;
+	void (*fn)(void *ctx);
 	void *ctx;
 };
 
@@ -259,15 +263,17 @@ static void emu_glue_kick_fn(struct work_struct *w)
 	void *ctx = READ_ONCE(k->ctx);
 
 	if (ctx)
-		scsi_emu_rs_run(ctx);
+		k->fn(ctx);
 }
 
-struct emu_glue_kick *emu_glue_kick_new(void)
+struct emu_glue_kick *emu_glue_kick_new(void (*fn)(void *ctx))
 {
 	struct emu_glue_kick *k = kzalloc(sizeof(*k), GFP_KERNEL);
 
-	if (k)
+	if (k) {
 		INIT_DELAYED_WORK(&k->dw, emu_glue_kick_fn);
+		k->fn = fn;
+	}
 	return k;
 }
 

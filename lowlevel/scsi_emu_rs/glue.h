@@ -57,7 +57,7 @@ struct emu_glue_faults {
 u32 emu_glue_fault_gen(void);
 void emu_glue_faults(struct emu_glue_faults *out);
 
-/* The parent of the hosts: /sys/devices/scsi_emu_rs. NULL on failure. */
+/* The parent of the hosts: /sys/devices/<module name>. NULL on failure. */
 struct device *emu_glue_root_register(void);
 void emu_glue_root_unregister(struct device *root);
 
@@ -66,20 +66,16 @@ int emu_glue_wq_create(void);
 void emu_glue_wq_destroy(void);
 
 /*
- * A delayed work item on that workqueue whose function calls
- * scsi_emu_rs_run(ctx). ctx is set once with emu_glue_kick_bind() before
- * the item is first kicked.
+ * A delayed work item on that workqueue whose function calls fn(ctx). ctx
+ * is set once with emu_glue_kick_bind() before the item is first kicked.
  */
 struct emu_glue_kick;
-struct emu_glue_kick *emu_glue_kick_new(void);
+struct emu_glue_kick *emu_glue_kick_new(void (*fn)(void *ctx));
 void emu_glue_kick_bind(struct emu_glue_kick *k, void *ctx);
 /* Runs the work in ms milliseconds (0: now), replacing an earlier timer. */
 void emu_glue_kick(struct emu_glue_kick *k, unsigned int ms);
 /* Cancels the work, waits for it to finish, frees the item. */
 void emu_glue_kick_free(struct emu_glue_kick *k);
-
-/* Implemented in Rust. */
-void scsi_emu_rs_run(void *ctx);
 
 /*
  * Reads a whole file into a new vmalloc buffer of at most max bytes.

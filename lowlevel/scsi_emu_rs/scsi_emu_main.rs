@@ -21,8 +21,9 @@
 //! Fault injection comes from module parameters that can be written at run
 //! time: each LUN applies the rules written since its previous command.
 //!
-//! This file holds the logic and no `unsafe`; `sys.rs` is the binding part
-//! (the C layer is `glue.c`).
+//! This file (the hosts) and `units.rs` (the LUNs, shared with scsi_emu_c)
+//! hold the logic and no `unsafe`; `sys.rs` and `emu_sys.rs` (shared) are
+//! the binding part (the C layer is `glue.c`).
 
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
@@ -35,7 +36,10 @@ use kernel::time::Ktime;
 
 #[path = "../../rust/scsi_rs.rs"]
 mod scsi_rs;
+
+mod emu_sys;
 mod sys;
+mod units;
 
 // The protocol files the emulation uses, and the emulation, as siblings
 // (see Documentation/emulator.rst). The emulation is written for rustc 1.85
@@ -108,15 +112,12 @@ mod target;
 #[allow(dead_code, unreachable_pub, clippy::incompatible_msrv)]
 mod ua;
 
-use lun::{Kind, Lun};
-use outcome::{Action, Outcome};
+use outcome::Action;
 use scsi_rs::{
     Busy, Cmd, Host, HostDriver, HostDriverRegistration, HostLimits, HostParams, HostResult,
     ResetLevel,
 };
-use sense::SenseKey;
-use sys::fparam;
-use target::Target;
+use units::{Settings, Units};
 
 module! {
     type: EmuModule,
@@ -141,169 +142,12 @@ const LIMITS: HostLimits = HostLimits {
     max_lun: target::MAX_LUNS as u64,
 };
 
-/// Most hosts, and most LUNs per host.
-const MAX_HOSTS: i32 = 8;
-const MAX_LUNS: usize = 16;
 /// Commands given back per pass of the work item (taken under the lock).
 const BATCH: usize = 16;
-const MIB: usize = 1 << 20;
-/// Largest CD image read at load.
-const MAX_IMAGE: usize = 1024 * MIB;
 
 /// Milliseconds of the monotonic clock.
 fn now_ms() -> i64 {
     Ktime::ktime_get().to_ms()
-}
-
-// ---------------------------------------------------------------------------
-// Configuration
-
-/// The load-time parameters, checked.
-struct Settings {
-    num_hosts: u32,
-    kinds: KVec<Kind>,
-    disk_bytes: usize,
-    block_size: u32,
-    tape_bytes: usize,
-    cd_bytes: usize,
-}
-
-/// Checks a size parameter in MiB.
-fn mib(name: &str, v: i32, max: i32) -> Result<usize> {
-    if !(1..=max).contains(&v) {
-        pr_err!("{}={} is out of range (1 to {})\n", name, v, max);
-        return Err(EINVAL);
-    }
-    Ok(v as usize * MIB)
-}
-
-impl Settings {
-    fn read(c: &sys::Config) -> Result<Self> {
-        if !(1..=MAX_HOSTS).contains(&c.num_hosts) {
-            pr_err!(
-                "num_hosts={} is out of range (1 to {})\n",
-                c.num_hosts,
-                MAX_HOSTS
-            );
-            return Err(EINVAL);
-        }
-        if !matches!(c.sector_size, 512 | 1024 | 2048 | 4096) {
-            pr_err!(
-                "sector_size={} is not 512, 1024, 2048 or 4096\n",
-                c.sector_size
-            );
-            return Err(EINVAL);
-        }
-        let luns = c.luns.to_str().map_err(|_| EINVAL)?;
-        let mut kinds = KVec::new();
-        for word in luns.split(',').map(str::trim) {
-            let kind = match word {
-                "disk" => Kind::Disk,
-                "cdrom" | "cd" => Kind::CdRom,
-                "tape" => Kind::Tape,
-                _ => {
-                    pr_err!(
-                        "luns=\"{}\": unknown kind \"{}\" (disk, cdrom or tape)\n",
-                        luns,
-                        word
-                    );
-                    return Err(EINVAL);
-                }
-            };
-            if kinds.len() == MAX_LUNS {
-                pr_err!("luns=\"{}\": more than {} LUNs\n", luns, MAX_LUNS);
-                return Err(EINVAL);
-            }
-            kinds.push(kind, GFP_KERNEL)?;
-        }
-        Ok(Settings {
-            num_hosts: c.num_hosts as u32,
-            kinds,
-            disk_bytes: mib("dev_size_mb", c.dev_size_mb, 4096)?,
-            block_size: c.sector_size as u32,
-            tape_bytes: mib("tape_size_mb", c.tape_size_mb, 1024)?,
-            cd_bytes: mib("cd_size_mb", c.cd_size_mb, 1024)?,
-        })
-    }
-}
-
-fn kind_name(k: Kind) -> &'static str {
-    match k {
-        Kind::Disk => "disk",
-        Kind::CdRom => "cdrom",
-        Kind::Tape => "tape",
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Logical units
-
-/// One LUN: the emulated unit and its medium, under the LUN's lock.
-struct LunState {
-    lun: Lun,
-    medium: VVec<u8>,
-    number: u16,
-    /// Fault parameter generations applied (global, then each).
-    fault_gen: u32,
-    fault_gens: [u32; fparam::COUNT],
-}
-
-impl LunState {
-    /// Applies the fault parameters written since the previous command.
-    fn sync_faults(&mut self) {
-        let g = sys::fault_gen();
-        if g == self.fault_gen {
-            return;
-        }
-        self.fault_gen = g;
-        let p = sys::faults();
-        // A write of fault_lun re-applies every rule.
-        let all = p.gen[fparam::LUN] != self.fault_gens[fparam::LUN];
-        let ch: [bool; fparam::COUNT] =
-            core::array::from_fn(|i| all || p.gen[i] != self.fault_gens[i]);
-        self.fault_gens = p.gen;
-        let mine = p.fault_lun < 0 || p.fault_lun == i32::from(self.number);
-        let f = self.lun.faults_mut();
-        if all {
-            f.clear();
-        }
-        if !mine {
-            return;
-        }
-        if ch[fparam::DROP] {
-            f.drop_nth(p.drop_nth);
-        }
-        // BUSY and TASK SET FULL share one counter: a written 0 stops it.
-        if ch[fparam::BUSY] && (p.busy != 0 || !all) {
-            f.busy(p.busy);
-        }
-        if ch[fparam::TSF] && (p.task_set_full != 0 || !all) {
-            f.task_set_full(p.task_set_full);
-        }
-        if ch[fparam::EVERY_NTH] || ch[fparam::OPCODE] || ch[fparam::SENSE] {
-            let op = u8::try_from(p.fail_opcode).ok();
-            let key = SenseKey::from_u8(p.sense_key);
-            f.fail_every(p.every_nth, op, key, p.asc, p.ascq);
-        }
-        if ch[fparam::DELAY] {
-            f.delay(p.delay_ms);
-        }
-    }
-}
-
-/// Builds the medium of a LUN: zeroed storage, or a copy of the CD image.
-fn medium(s: &Settings, kind: Kind, image: Option<&[u8]>) -> Result<VVec<u8>> {
-    let v = match (kind, image) {
-        (Kind::Disk, _) => VVec::from_elem(0u8, s.disk_bytes, GFP_KERNEL)?,
-        (Kind::Tape, _) => VVec::from_elem(0u8, s.tape_bytes, GFP_KERNEL)?,
-        (Kind::CdRom, None) => VVec::from_elem(0u8, s.cd_bytes, GFP_KERNEL)?,
-        (Kind::CdRom, Some(img)) => {
-            let mut v = VVec::with_capacity(img.len(), GFP_KERNEL)?;
-            v.extend_from_slice(img, GFP_KERNEL)?;
-            v
-        }
-    };
-    Ok(v)
 }
 
 // ---------------------------------------------------------------------------
@@ -359,8 +203,7 @@ struct EmuHost {
     /// rest of the host goes away.
     kick: sys::Kicker,
     host_no: AtomicU32,
-    target: Target,
-    luns: KVec<Pin<KBox<SpinLock<LunState>>>>,
+    units: Units,
     #[pin]
     pending: SpinLock<Pending>,
     /// The host is being removed: nothing is held any more.
@@ -368,31 +211,9 @@ struct EmuHost {
 }
 
 impl EmuHost {
-    fn new(index: u32, s: &Settings, image: Option<&[u8]>) -> Result<Arc<Self>> {
+    fn new(index: u32, s: &Settings) -> Result<Arc<Self>> {
         let kick = sys::Kicker::new()?;
-        let mut target = Target::new();
-        let mut luns = KVec::with_capacity(s.kinds.len(), GFP_KERNEL)?;
-        for (n, &kind) in s.kinds.iter().enumerate() {
-            let number = n as u16;
-            let cfg = lun::Config {
-                block_size: s.block_size,
-                unit_id: 0x0052_5553_5400_0000 | (u64::from(index) << 8) | u64::from(number),
-                ..lun::Config::new(kind)
-            };
-            let unit = Lun::new(&cfg).map_err(|_| EINVAL)?;
-            let state = LunState {
-                lun: unit,
-                medium: medium(s, kind, image)?,
-                number,
-                fault_gen: 0,
-                fault_gens: [0; fparam::COUNT],
-            };
-            luns.push(
-                KBox::pin_init(new_spinlock!(state, "scsi_emu_rs::lun"), GFP_KERNEL)?,
-                GFP_KERNEL,
-            )?;
-            target.add_lun(number);
-        }
+        let units = Units::new(index, s)?;
         let mut slots = KVec::with_capacity(CAN_QUEUE as usize, GFP_KERNEL)?;
         for _ in 0..CAN_QUEUE {
             slots.push(None, GFP_KERNEL)?;
@@ -406,8 +227,7 @@ impl EmuHost {
             pin_init!(EmuHost {
                 kick,
                 host_no: AtomicU32::new(0),
-                target,
-                luns,
+                units,
                 pending <- new_spinlock!(pending, "scsi_emu_rs::pending"),
                 removing: AtomicBool::new(false),
             }),
@@ -421,11 +241,6 @@ impl EmuHost {
         self.host_no.load(Ordering::Relaxed)
     }
 
-    fn lun(&self, lun: u64) -> Option<&SpinLock<LunState>> {
-        let i = usize::try_from(lun).ok()?;
-        self.luns.get(i).map(|l| &**l)
-    }
-
     /// Reserves a slot for a command being queued.
     fn reserve(&self) -> bool {
         let mut p = self.pending.lock();
@@ -435,29 +250,6 @@ impl EmuHost {
         } else {
             false
         }
-    }
-
-    /// Runs a command through the emulation.
-    fn execute(&self, cmd: &Cmd, lun: u64) -> Outcome {
-        let mut buf = sys::SgBuf::new(cmd);
-        let Some(cell) = self.lun(lun) else {
-            return self.target.execute(None, &mut [], cmd.cdb(), &mut buf);
-        };
-        let mut guard = cell.lock();
-        let st = &mut *guard;
-        st.sync_faults();
-        let out = self
-            .target
-            .execute(Some(&mut st.lun), &mut st.medium, cmd.cdb(), &mut buf);
-        if out.action == Action::Drop {
-            pr_info!(
-                "host{}: LUN {}: dropping command {:#04x} (fault injection)\n",
-                self.host_no(),
-                lun,
-                cmd.cdb().first().copied().unwrap_or(0)
-            );
-        }
-        out
     }
 
     /// `queuecommand`: runs the command and holds it until the work item
@@ -473,7 +265,9 @@ impl EmuHost {
             cmd.set_result(0, HostResult::NoConnect, len, &[]);
             When::Now
         } else {
-            let out = self.execute(&cmd, lun);
+            let out = self
+                .units
+                .execute(self.host_no(), lun, cmd.cdb(), &mut sys::cmd_buf(&cmd));
             cmd.set_result(out.status, HostResult::Ok, out.resid, out.sense_data());
             match out.action {
                 Action::Complete => When::Now,
@@ -597,9 +391,7 @@ impl EmuHost {
             // Already given back.
             return;
         };
-        if let Some(cell) = self.lun(lun) {
-            cell.lock().lun.abort(u64::from(tag));
-        }
+        self.units.abort(lun, u64::from(tag));
         if held {
             pr_info!(
                 "host{}: LUN {}: command {:#04x} aborted\n",
@@ -624,16 +416,8 @@ impl EmuHost {
         }
         let n = self.end_held(HostResult::Reset, |h| only.map_or(true, |l| l == h.lun));
         match only {
-            Some(l) => {
-                if let Some(cell) = self.lun(l) {
-                    cell.lock().lun.lun_reset();
-                }
-            }
-            None => {
-                for cell in self.luns.iter() {
-                    cell.lock().lun.reset();
-                }
-            }
+            Some(l) => self.units.lun_reset(l),
+            None => self.units.reset(),
         }
         pr_info!(
             "host{}: {} reset of {}:{}:{}: {} held commands ended\n",
@@ -714,35 +498,19 @@ impl Drop for HostEntry {
 struct EmuModule {
     _hosts: KVec<HostEntry>,
     _reg: HostDriverRegistration<Emu>,
-    _root: sys::RootDevice,
-    _wq: sys::Workqueue,
+    _root: emu_sys::RootDevice,
+    _wq: emu_sys::Workqueue,
 }
 
 impl kernel::Module for EmuModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let cfg = sys::config();
-        let s = Settings::read(&cfg)?;
-        let image = if cfg.cd_image.is_empty() || !s.kinds.contains(&Kind::CdRom) {
-            None
-        } else {
-            match sys::read_file(cfg.cd_image, MAX_IMAGE) {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    pr_err!(
-                        "cannot read cd_image {}: error {}\n",
-                        cfg.cd_image,
-                        e.to_errno()
-                    );
-                    return Err(e);
-                }
-            }
-        };
-        let wq = sys::Workqueue::create()?;
-        let root = sys::RootDevice::register()?;
+        let mut s = Settings::read()?;
+        let wq = emu_sys::Workqueue::create()?;
+        let root = emu_sys::RootDevice::register()?;
         let reg = HostDriverRegistration::<Emu>::new(module)?;
         let mut hosts = KVec::with_capacity(s.num_hosts as usize, GFP_KERNEL)?;
         for i in 0..s.num_hosts {
-            let data = EmuHost::new(i, &s, image.as_deref())?;
+            let data = EmuHost::new(i, &s)?;
             let params = HostParams::default();
             let host = sys::add_host(&reg, &root, &params, KBox::new(data.clone(), GFP_KERNEL)?)?;
             data.host_no.store(host.host_no(), Ordering::Relaxed);
@@ -750,8 +518,9 @@ impl kernel::Module for EmuModule {
                 "host{}: emulated adapter {}, {} LUNs\n",
                 host.host_no(),
                 i,
-                s.kinds.len()
+                data.units.count()
             );
+            data.units.log(host.host_no());
             hosts.push(
                 HostEntry {
                     host: Some(host),
@@ -760,18 +529,8 @@ impl kernel::Module for EmuModule {
                 GFP_KERNEL,
             )?;
         }
-        drop(image);
+        s.drop_image();
         for h in hosts.iter() {
-            for (n, cell) in h.data.luns.iter().enumerate() {
-                let st = cell.lock();
-                pr_info!(
-                    "host{}: LUN {}: {}, {} KiB\n",
-                    h.data.host_no(),
-                    n,
-                    kind_name(st.lun.kind()),
-                    st.medium.len() / 1024
-                );
-            }
             if let Some(host) = &h.host {
                 host.scan();
             }

@@ -3,15 +3,15 @@
 # The emulated host adapter scsi_emu_rs: a disk, a CD-ROM drive and a tape
 # drive behind our core, seen through sd_mod_rs and sg_rs with lsscsi and
 # sg3_utils; disk I/O with checksums; tape commands through sg_raw; the CD
-# tray; a CD image made with xorriso; fault injection through the module
-# parameters (a dropped command timed out and aborted by the core, BUSY
-# and TASK SET FULL retried, injected medium errors, delayed completions);
-# a LUN reset; module pinning; rmmod with a dropped command in flight;
-# bad parameters; kmemleak.
+# tray; a CD image made with xorriso, read back and mounted (sr_mod_rs);
+# fault injection through the module parameters (a dropped command timed
+# out and aborted by the core, BUSY and TASK SET FULL retried, injected
+# medium errors, delayed completions); a LUN reset; module pinning; rmmod
+# with a dropped command in flight; bad parameters; kmemleak.
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 55
+ktap_set_plan 57
 
 P=/sys/module/scsi_emu_rs/parameters
 emu_host() { ls /sys/devices/scsi_emu_rs 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
@@ -111,6 +111,9 @@ check "the next READ(6) reports the filemark" \
 check "sg_turs on the CD-ROM drive: ready (a disc is loaded)" sg_turs $SGC
 check "sg_readcap on the CD: 2048 blocks of 2048 bytes (cd_size_mb=4)" \
 	bash -c "sg_readcap $SGC | grep -q 'Number of logical blocks=2048' && sg_readcap $SGC | grep -q 'Logical block length=2048 bytes'"
+# The CD-ROM layer closes an open tray when a program opens the drive (udev
+# does on every media change): test the tray with sr_mod_rs out of the way.
+rmmod_settled sr_mod_rs
 sg_start --eject $SGC
 sg_raw $SGC 00 00 00 00 00 00 >/tmp/tur 2>&1
 RC=$?
@@ -221,6 +224,15 @@ check "the CD's capacity is the image's ($((size / 2048)) blocks)" \
 	bash -c "sg_readcap $SGC | grep -q 'Number of logical blocks=$((size / 2048))'"
 check "sg_dd reads the image back from the CD intact" \
 	bash -c "sg_dd if=$SGC of=/tmp/cd.back bs=2048 count=$((size / 2048)) 2>/dev/null && cmp /tmp/cd.iso /tmp/cd.back"
+modprobe sr_mod_rs
+wait_for 30 blk_of $CL
+udevadm settle -t 60
+SR=/dev/$(blk_of $CL)
+mkdir -p /mnt/cd
+check "the image mounts from $SR (sr_mod_rs) and its files read back intact" \
+	bash -c "mount -t iso9660 -o ro $SR /mnt/cd && cmp /mnt/cd/dir/blob /tmp/cdsrc/dir/blob &&
+		[ \"\$(cat /mnt/cd/README.TXT)\" = 'scsi_emu_rs test disc' ]"
+check "umount" umount /mnt/cd
 
 # --- rmmod with a dropped command in flight ---
 # A rescan through sysfs waits for sd's commands without opening the
