@@ -113,7 +113,9 @@ check "sg_readcap on the CD: 2048 blocks of 2048 bytes (cd_size_mb=4)" \
 	bash -c "sg_readcap $SGC | grep -q 'Number of logical blocks=2048' && sg_readcap $SGC | grep -q 'Logical block length=2048 bytes'"
 # The CD-ROM layer closes an open tray when a program opens the drive (udev
 # does on every media change): test the tray with sr_mod_rs out of the way.
+# Whatever the CD-ROM layer left locked is unlocked first, as eject(1) does.
 rmmod_settled sr_mod_rs
+sg_prevent --allow $SGC >/dev/null 2>&1 || sg_prevent --allow $SGC
 sg_start --eject $SGC
 sg_raw $SGC 00 00 00 00 00 00 >/tmp/tur 2>&1
 RC=$?
