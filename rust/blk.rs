@@ -220,6 +220,46 @@ pub fn capable_sys_rawio() -> bool {
     unsafe { bindings::capable(bindings::CAP_SYS_RAWIO as c_int) }
 }
 
+/// A device number from a driver's bitmap (the lowest free one, as the C
+/// drivers number their disks); given back on drop.
+pub struct Index {
+    bits: &'static [core::sync::atomic::AtomicU64],
+    n: u32,
+}
+
+impl Index {
+    /// Takes the lowest free number of `bits`; `ENOSPC` when all are used.
+    pub fn alloc(bits: &'static [core::sync::atomic::AtomicU64]) -> Result<Self> {
+        for (w, word) in bits.iter().enumerate() {
+            let mut cur = word.load(Ordering::Relaxed);
+            while cur != u64::MAX {
+                let bit = (!cur).trailing_zeros();
+                let prev = word.fetch_or(1 << bit, Ordering::AcqRel);
+                if prev & (1 << bit) == 0 {
+                    return Ok(Self {
+                        bits,
+                        n: w as u32 * 64 + bit,
+                    });
+                }
+                cur = prev | (1 << bit);
+            }
+        }
+        Err(ENOSPC)
+    }
+
+    /// The number.
+    pub fn get(&self) -> u32 {
+        self.n
+    }
+}
+
+impl Drop for Index {
+    fn drop(&mut self) {
+        let (w, bit) = (self.n as usize / 64, self.n % 64);
+        self.bits[w].fetch_and(!(1 << bit), Ordering::AcqRel);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Operations
 

@@ -100,44 +100,26 @@ const CHECK_CONDITION: u8 = 0x02;
 // ---------------------------------------------------------------------------
 // Disk indexes and names
 
-/// Bitmap of the disk indexes in use (lowest free is taken).
+/// Disk indexes in use (see `blk::Index`).
 static INDEXES: [AtomicU64; MAX_DISKS / 64] = [const { AtomicU64::new(0) }; MAX_DISKS / 64];
 
 /// A disk index, freed on drop.
-struct DiskIndex(u32);
+struct DiskIndex(blk::Index);
 
 impl DiskIndex {
     fn alloc() -> Result<Self> {
-        for (w, word) in INDEXES.iter().enumerate() {
-            let mut cur = word.load(Ordering::Relaxed);
-            while cur != u64::MAX {
-                let bit = (!cur).trailing_zeros();
-                let prev = word.fetch_or(1 << bit, Ordering::AcqRel);
-                if prev & (1 << bit) == 0 {
-                    return Ok(Self(w as u32 * 64 + bit));
-                }
-                cur = prev | (1 << bit);
-            }
-        }
-        Err(ENOSPC)
+        blk::Index::alloc(&INDEXES).map(Self)
     }
 
     /// Block major and first minor of the disk, as the C sd numbers them.
     fn devt(&self) -> (u32, u32) {
-        let i = self.0;
+        let i = self.0.get();
         let major = match (i & 0xf0) >> 4 {
             0 => 8,
             m @ 1..=7 => 64 + m,
             m => 128 + m - 8,
         };
         (major, ((i & 0xf) << 4) | (i & 0xfff00))
-    }
-}
-
-impl Drop for DiskIndex {
-    fn drop(&mut self) {
-        let (w, bit) = (self.0 as usize / 64, self.0 % 64);
-        INDEXES[w].fetch_and(!(1 << bit), Ordering::AcqRel);
     }
 }
 
@@ -1132,7 +1114,7 @@ impl UpperDriver for Sd {
         let info = dev.info()?;
         let index = DiskIndex::alloc().inspect_err(|_| pr_warn!("out of disk names\n"))?;
         let (major, first_minor) = index.devt();
-        let name = DiskName::new(index.0);
+        let name = DiskName::new(index.0.get());
         let log = DevLog::new(&dev)?;
         let inquiry = &info.inquiry[..info.inquiry_len];
         let protect =

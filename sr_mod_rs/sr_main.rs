@@ -81,35 +81,8 @@ fn enomedium() -> Error {
     Error::from_errno(-(kernel::bindings::ENOMEDIUM as c_int))
 }
 
-/// Drive numbers in use (lowest free is taken).
+/// Drive numbers in use (see `blk::Index`).
 static INDEXES: [AtomicU64; MAX_DRIVES / 64] = [const { AtomicU64::new(0) }; MAX_DRIVES / 64];
-
-/// A drive number, freed on drop.
-struct DriveIndex(u32);
-
-impl DriveIndex {
-    fn alloc() -> Result<Self> {
-        for (w, word) in INDEXES.iter().enumerate() {
-            let mut cur = word.load(Ordering::Relaxed);
-            while cur != u64::MAX {
-                let bit = (!cur).trailing_zeros();
-                let prev = word.fetch_or(1 << bit, Ordering::AcqRel);
-                if prev & (1 << bit) == 0 {
-                    return Ok(Self(w as u32 * 64 + bit));
-                }
-                cur = prev | (1 << bit);
-            }
-        }
-        Err(ENOSPC)
-    }
-}
-
-impl Drop for DriveIndex {
-    fn drop(&mut self) {
-        let (w, bit) = (self.0 as usize / 64, self.0 % 64);
-        INDEXES[w].fetch_and(!(1 << bit), Ordering::AcqRel);
-    }
-}
 
 /// `srN`.
 struct DriveName {
@@ -167,7 +140,7 @@ struct SrDrive {
     dev: Device,
     log: DevLog,
     name: DriveName,
-    _index: DriveIndex,
+    _index: blk::Index,
     /// Capacity in 512-byte sectors.
     sectors: AtomicU64,
     /// log2 of the logical block size (11 for CDs).
@@ -321,6 +294,15 @@ impl SrDrive {
         mask
     }
 
+    /// A data-less command with retries: `EIO` unless GOOD.
+    fn simple(&self, cdb: &[u8]) -> Result {
+        if self.exec(cdb, Dir::None, &mut [], RETRIES, 0).good {
+            Ok(())
+        } else {
+            Err(EIO)
+        }
+    }
+
     fn with_cd<R>(&self, f: impl FnOnce(&Cd) -> Result<R>) -> Result<R> {
         match self.cd.lock().as_ref() {
             Some(cd) => f(cd),
@@ -386,33 +368,11 @@ impl Drive for SrDrive {
     }
 
     fn tray_move(&self, open: bool) -> Result {
-        let r = self.exec(
-            &cdb::start_stop_unit(!open, true, false),
-            Dir::None,
-            &mut [],
-            RETRIES,
-            0,
-        );
-        if r.good {
-            Ok(())
-        } else {
-            Err(EIO)
-        }
+        self.simple(&cdb::start_stop_unit(!open, true, false))
     }
 
     fn lock_door(&self, lock: bool) -> Result {
-        let r = self.exec(
-            &cdb::prevent_allow_medium_removal(lock),
-            Dir::None,
-            &mut [],
-            RETRIES,
-            0,
-        );
-        if r.good {
-            Ok(())
-        } else {
-            Err(EIO)
-        }
+        self.simple(&cdb::prevent_allow_medium_removal(lock))
     }
 
     fn last_session(&self) -> Result<u32> {
@@ -527,10 +487,11 @@ impl UpperDriver for Sr {
     type Data = SrData;
 
     fn probe(&self, dev: Device) -> Result<KBox<SrData>> {
-        let index = DriveIndex::alloc().inspect_err(|_| pr_warn!("out of drive numbers\n"))?;
-        let name = DriveName::new(index.0);
+        let index =
+            blk::Index::alloc(&INDEXES).inspect_err(|_| pr_warn!("out of drive numbers\n"))?;
+        let name = DriveName::new(index.get());
         let log = DevLog::new(&dev)?;
-        let minor = index.0;
+        let minor = index.get();
         let drive = Arc::pin_init(
             pin_init!(SrDrive {
                 dev,

@@ -9,7 +9,7 @@
 FS=/sys/kernel/debug/failslab
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 12
 
 unload_all
 kmemleak_clear
@@ -113,6 +113,15 @@ if [ -d $FS ]; then
 	UNDO="rmmod sd_mod_rs 2>/dev/null"
 	check "FAILSLAB across the load of sd_mod_rs: every failure is clean" \
 		sweep sd_mod_rs "! test -e /sys/module/sd_mod_rs/refcnt && ! test -e /sys/bus/scsi/drivers/sd" insmod "$(modinfo -n sd_mod_rs)"
+	# sg_rs: its character region (major 21) and the scsi_generic class.
+	UNDO="rmmod sg_rs 2>/dev/null"
+	check "FAILSLAB across the load of sg_rs: every failure is clean" \
+		sweep sg_rs "! test -e /sys/module/sg_rs/refcnt && ! test -e /sys/class/scsi_generic && ! grep -qw sg /proc/devices" insmod "$(modinfo -n sg_rs)"
+	# sr_mod_rs: block major 11 and its CD-ROM layer operations.
+	modprobe cdrom
+	UNDO="rmmod sr_mod_rs 2>/dev/null"
+	check "FAILSLAB across the load of sr_mod_rs: every failure is clean" \
+		sweep sr_mod_rs "! test -e /sys/module/sr_mod_rs/refcnt && ! test -e /sys/bus/scsi/drivers/sr && ! grep -qw sr /proc/devices" insmod "$(modinfo -n sr_mod_rs)"
 	# The sweep covers what the load itself allocates: the virtio probe and
 	# the host's creation. The scan runs later in a kworker, outside the
 	# injection; with the core's scan=none no disk appears, so udev opens
@@ -126,7 +135,7 @@ if [ -d $FS ]; then
 	echo 0 >$FS/probability
 	check "after the sweeps the whole stack loads" bash -c "for m in $DEPENDANTS; do modprobe \$m || exit 1; done"
 else
-	for i in 1 2 3 4; do ktap_test_skip "FAILSLAB not available"; done
+	for i in 1 2 3 4 5 6; do ktap_test_skip "FAILSLAB not available"; done
 fi
 check "and unloads completely" unload_all
 leaks=$(kmemleak_report)
