@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Drop-in check: the same QEMU devices look the same to the tools under the
-# C stack (scsi_mod + virtio_scsi + sd_mod) and under ours, in one boot:
+# C stack (scsi_mod + virtio_scsi + sd_mod + sr_mod) and under ours, in one boot:
 # lsscsi, lsscsi -H, lsscsi -l, and the common sysfs attributes with their
 # permissions.
 . "$(dirname "$0")/lib.sh"
@@ -38,14 +38,16 @@ snapshot() {
 }
 
 unload_all
-check "C stack: modprobe virtio_scsi sd_mod" bash -c "modprobe virtio_scsi && modprobe sd_mod"
+check "C stack: modprobe virtio_scsi sd_mod sr_mod" bash -c "modprobe virtio_scsi && modprobe sd_mod && modprobe sr_mod"
 wait_for 30 disk_node
+wait_for 30 node_of 1
 snapshot /tmp/c
 modprobe -r sd_mod virtio_scsi sr_mod 2>/dev/null
 udevadm settle
 check "C stack unloads (scsi_mod goes too)" bash -c "modprobe -r sd_mod virtio_scsi scsi_mod; ! test -e /sys/module/scsi_mod"
-check "our stack: modprobe virtio_scsi_rs sd_mod_rs" bash -c "modprobe virtio_scsi_rs && modprobe sd_mod_rs"
+check "our stack: modprobe virtio_scsi_rs sd_mod_rs sr_mod_rs" bash -c "modprobe virtio_scsi_rs && modprobe sd_mod_rs && modprobe sr_mod_rs"
 wait_for 30 disk_node
+wait_for 30 node_of 1
 snapshot /tmp/rs
 for f in lsscsi lsscsi-H sdev-attrs host-attrs path; do
 	# The host number differs between the two loads; normalise it.
