@@ -62,6 +62,9 @@ static void emu_c_arm(struct emu_c_host *h, struct emu_c_cmd *c)
 	unsigned long now = jiffies;
 
 	if (c->when == EMU_C_NOW) {
+		/* Recorded, so that a delayed command does not postpone it. */
+		h->armed = true;
+		h->next = now;
 		mod_delayed_work(emu_wq, &h->dw, 0);
 	} else if (c->when == EMU_C_AT && (!h->armed || time_before(c->due, h->next))) {
 		h->armed = true;
@@ -281,6 +284,8 @@ void emu_c_host_remove(struct emu_c_host *h)
 			c->sc->result = DID_NO_CONNECT << 16;
 		c->when = EMU_C_NOW;
 	}
+	h->armed = true;
+	h->next = jiffies;
 	mod_delayed_work(emu_wq, &h->dw, 0);
 	spin_unlock_irqrestore(&h->lock, flags);
 

@@ -192,8 +192,17 @@ struct Pending {
     slots: KVec<Option<Held>>,
     /// Slots in use or reserved by a `queuecommand` in progress.
     used: usize,
-    /// When the work item is due, if it is armed for a delayed command.
+    /// When the work item is due, if it is armed ([`i64::MIN`]: at once).
     armed: Option<i64>,
+}
+
+impl Pending {
+    /// Runs the work item at once. Recorded, so that a delayed command
+    /// queued next does not postpone it.
+    fn kick_now(&mut self, kick: &sys::Kicker) {
+        self.armed = Some(i64::MIN);
+        kick.kick(0);
+    }
 }
 
 /// One emulated host adapter.
@@ -289,7 +298,7 @@ impl EmuHost {
             held.when = When::Now;
         }
         match held.when {
-            When::Now => self.kick.kick(0),
+            When::Now => p.kick_now(&self.kick),
             When::At(t) => {
                 if p.armed.map_or(true, |a| t < a) {
                     p.armed = Some(t);
@@ -362,7 +371,7 @@ impl EmuHost {
             }
         }
         if n > 0 {
-            self.kick.kick(0);
+            p.kick_now(&self.kick);
         }
         n
     }
@@ -384,7 +393,9 @@ impl EmuHost {
                     h.end(HostResult::Aborted);
                 }
                 hit = Some((h.lun, h.cmd.tag(), op, held));
-                self.kick.kick(0);
+            }
+            if hit.is_some() {
+                p.kick_now(&self.kick);
             }
         }
         let Some((lun, tag, op, held)) = hit else {
@@ -442,8 +453,7 @@ impl EmuHost {
                 When::Now => {}
             }
         }
-        p.armed = None;
-        self.kick.kick(0);
+        p.kick_now(&self.kick);
     }
 }
 
