@@ -23,17 +23,20 @@ snapshot() {
 sg_nodes() { [ -c /dev/sg0 ] && [ -c /dev/sg1 ]; }
 
 unload_all
-check "C stack: modprobe virtio_scsi sd_mod sg" bash -c "modprobe virtio_scsi && modprobe sd_mod && modprobe sg"
+check "C stack: modprobe virtio_scsi sd_mod sr_mod sg" \
+	bash -c "modprobe virtio_scsi && modprobe sd_mod && modprobe sr_mod && modprobe sg"
 wait_for 30 sg_nodes
+wait_for 30 node_of 1
 snapshot /tmp/sg-c
 modprobe -r sg sd_mod sr_mod st virtio_scsi scsi_mod 2>/dev/null
 udevadm settle
 kmemleak_clear
 log_mark
-check "our stack: modprobe virtio_scsi_rs sd_mod_rs sg_rs" \
-	bash -c "modprobe virtio_scsi_rs && modprobe sd_mod_rs && modprobe sg_rs"
+check "our stack: modprobe virtio_scsi_rs sd_mod_rs sr_mod_rs sg_rs" \
+	bash -c "modprobe virtio_scsi_rs && modprobe sd_mod_rs && modprobe sr_mod_rs && modprobe sg_rs"
 check "/dev/sg0 and /dev/sg1 appear" wait_for 30 sg_nodes
 wait_for 20 disk_node
+wait_for 30 node_of 1
 D=/dev/$(disk_node)
 snapshot /tmp/sg-rs
 for f in lsscsi-g sg_map class; do
