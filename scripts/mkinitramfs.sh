@@ -82,7 +82,7 @@ TOOLS=(
 	/usr/sbin/blkdiscard /usr/sbin/fstrim
 	/usr/bin/findmnt /usr/sbin/wipefs /usr/sbin/losetup /usr/bin/setpriv
 	/usr/bin/mount /usr/bin/umount
-	/usr/bin/xorriso
+	/usr/bin/xorriso /usr/bin/tar
 	/usr/bin/timeout /usr/bin/sha256sum /usr/bin/dd /usr/bin/stdbuf /usr/bin/stty /usr/bin/flock
 )
 # stdbuf preloads this; runner.sh uses stdbuf when present.

@@ -39,6 +39,7 @@ pub mod luns;
 pub mod mode;
 pub mod sense;
 pub mod status;
+pub mod tape;
 pub mod vpd;
 
 pub use error::Error;
