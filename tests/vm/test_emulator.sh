@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 57
+ktap_set_plan 59
 
 P=/sys/module/scsi_emu_rs/parameters
 emu_host() { ls /sys/devices/scsi_emu_rs 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
@@ -241,6 +241,10 @@ check "the image mounts from $SR (sr_mod_rs) and its files read back intact" \
 	bash -c "mount -t iso9660 -o ro $SR /mnt/cd && cmp /mnt/cd/dir/blob /tmp/cdsrc/dir/blob &&
 		[ \"\$(cat /mnt/cd/README.TXT)\" = 'scsi_emu_rs test disc' ]"
 check "umount" umount /mnt/cd
+check "eject $SR opens the emulated tray: the drive reports no medium" \
+	bash -c "eject $SR && ! sg_turs $SGC 2>/tmp/e; grep -qi 'not present' /tmp/e"
+check "eject -t closes it and the image reads back through $SR" \
+	bash -c "eject -t $SR && sleep 1 && dd if=$SR bs=2048 count=$((size / 2048)) status=none | cmp -s - /tmp/cd.iso"
 
 # --- rmmod with a dropped command in flight ---
 # A rescan through sysfs waits for sd's commands without opening the

@@ -9,7 +9,7 @@
 FS=/sys/kernel/debug/failslab
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 
 unload_all
 kmemleak_clear
@@ -122,6 +122,17 @@ if [ -d $FS ]; then
 	UNDO="rmmod sr_mod_rs 2>/dev/null"
 	check "FAILSLAB across the load of sr_mod_rs: every failure is clean" \
 		sweep sr_mod_rs "! test -e /sys/module/sr_mod_rs/refcnt && ! test -e /sys/bus/scsi/drivers/sr && ! grep -qw sr /proc/devices" insmod "$(modinfo -n sr_mod_rs)"
+	# st_rs: major 9 and the scsi_tape class, and, with the emulated tape
+	# present, the attach during the load (the drive's eight nodes). udev
+	# autoloads st_rs for the tape: take it out before the sweep.
+	modprobe scsi_emu_rs luns=tape
+	udevadm settle -t 30
+	rmmod st_rs 2>/dev/null
+	UNDO="rmmod st_rs 2>/dev/null || { udevadm settle -t 10; rmmod st_rs 2>/dev/null; }"
+	check "FAILSLAB across the load of st_rs, a tape present: every failure is clean" \
+		sweep st_rs "! test -e /sys/module/st_rs/refcnt && ! test -e /sys/class/scsi_tape && ! grep -qw st /proc/devices" insmod "$(modinfo -n st_rs)"
+	udevadm settle -t 30
+	rmmod scsi_emu_rs
 	# The sweep covers what the load itself allocates: the virtio probe and
 	# the host's creation. The scan runs later in a kworker, outside the
 	# injection; with the core's scan=none no disk appears, so udev opens
@@ -135,7 +146,7 @@ if [ -d $FS ]; then
 	echo 0 >$FS/probability
 	check "after the sweeps the whole stack loads" bash -c "for m in $DEPENDANTS; do modprobe \$m || exit 1; done"
 else
-	for i in 1 2 3 4 5 6; do ktap_test_skip "FAILSLAB not available"; done
+	for i in 1 2 3 4 5 6 7; do ktap_test_skip "FAILSLAB not available"; done
 fi
 check "and unloads completely" unload_all
 leaks=$(kmemleak_report)
