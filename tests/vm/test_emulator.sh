@@ -242,7 +242,7 @@ check "the image mounts from $SR (sr_mod_rs) and its files read back intact" \
 		[ \"\$(cat /mnt/cd/README.TXT)\" = 'scsi_emu_rs test disc' ]"
 check "umount" umount /mnt/cd
 check "eject $SR opens the emulated tray: the drive reports no medium" \
-	bash -c "eject $SR && ! sg_turs $SGC 2>/tmp/e; grep -qi 'not present' /tmp/e"
+	bash -c "eject $SR && ! sg_turs -v $SGC >/tmp/e 2>&1; grep -qi 'not present' /tmp/e"
 check "eject -t closes it and the image reads back through $SR" \
 	bash -c "eject -t $SR && sleep 1 && dd if=$SR bs=2048 count=$((size / 2048)) status=none | cmp -s - /tmp/cd.iso"
 
