@@ -18,6 +18,10 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::types::Opaque;
 
+use crate::chrdev_util::{
+    arc_into_raw, borrow_arc, drop_arc, file, from_err_ptr, ioctl_ret, len_or_errno,
+};
+
 #[repr(C)]
 struct Ops {
     open: unsafe extern "C" fn(*mut c_void, c_uint, c_uint, *mut *mut c_void) -> c_int,
@@ -118,16 +122,6 @@ pub(crate) trait File: Sized + Send + Sync + 'static {
     fn ioctl(&self, flags: u32, cmd: u32, arg: c_ulong) -> Result<c_int>;
 }
 
-/// Recovers the per-file data.
-///
-/// # Safety
-///
-/// `p` is what `open_tramp` stored for a file not yet released.
-unsafe fn file<'a, T: File>(p: *mut c_void) -> &'a T {
-    // SAFETY: by the contract.
-    unsafe { &*p.cast::<T>() }
-}
-
 /// # Safety
 ///
 /// `data` is a node's `Arc<T::Dev>` (from `Node::add`), alive while the
@@ -140,7 +134,7 @@ unsafe extern "C" fn open_tramp<T: File>(
 ) -> c_int {
     // SAFETY: by the contract: borrow the node's reference without taking
     // it over.
-    let dev = core::mem::ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<T::Dev>()) });
+    let dev = unsafe { borrow_arc::<T::Dev>(data) };
     let how = OpenFlags {
         flags: f_flags,
         read: f_mode & FMODE_READ != 0,
@@ -163,13 +157,6 @@ unsafe extern "C" fn open_tramp<T: File>(
 unsafe extern "C" fn release_tramp<T: File>(p: *mut c_void) {
     // SAFETY: by the contract; dropped where it was pinned.
     drop(unsafe { Pin::new_unchecked(KBox::from_raw(p.cast::<T>())) });
-}
-
-fn len_or_errno(r: Result<usize>) -> isize {
-    match r {
-        Ok(n) => n as isize,
-        Err(e) => e.to_errno() as isize,
-    }
 }
 
 /// # Safety
@@ -220,18 +207,7 @@ unsafe extern "C" fn ioctl_tramp<T: File>(
     arg: c_ulong,
 ) -> c_long {
     // SAFETY: by the contract.
-    match unsafe { file::<T>(p) }.ioctl(fl, cmd, arg) {
-        Ok(v) => v as c_long,
-        Err(e) => e.to_errno() as c_long,
-    }
-}
-
-/// # Safety
-///
-/// `data` is a node's `Arc<T::Dev>`, given back once.
-unsafe extern "C" fn drop_data_tramp<T: File>(data: *mut c_void) {
-    // SAFETY: by the contract.
-    drop(unsafe { Arc::from_raw(data.cast::<T::Dev>()) });
+    ioctl_ret(unsafe { file::<T>(p) }.ioctl(fl, cmd, arg))
 }
 
 /// The sg region and class, with `T`'s file operations.
@@ -247,7 +223,7 @@ impl<T: File> Registration<T> {
         write: write_tramp::<T>,
         poll: poll_tramp::<T>,
         ioctl: ioctl_tramp::<T>,
-        drop_data: drop_data_tramp::<T>,
+        drop_data: drop_arc::<T::Dev>,
     };
 
     /// Registers; one registration per module.
@@ -287,24 +263,10 @@ impl Node {
     ) -> Result<Self> {
         let mut index = 0;
         // SAFETY: `parent` is a live device; the glue owns the reference
-        // from here on and gives it to `drop_data_tramp::<T>` once.
-        let raw = unsafe {
-            sg_rs_node_add(
-                parent.cast(),
-                Arc::into_raw(dev).cast_mut().cast(),
-                &mut index,
-            )
-        };
-        if raw.is_null() || (raw as usize) >= (-4095isize) as usize {
-            return Err(Error::from_errno(if raw.is_null() {
-                -12
-            } else {
-                raw as isize as c_int
-            }));
-        }
+        // from here on and gives it to `drop_arc` once.
+        let raw = unsafe { sg_rs_node_add(parent.cast(), arc_into_raw(dev), &mut index) };
         Ok(Self {
-            // SAFETY: checked above.
-            raw: unsafe { NonNull::new_unchecked(raw) },
+            raw: from_err_ptr(raw)?,
             index: index as u32,
         })
     }

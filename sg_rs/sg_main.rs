@@ -20,6 +20,8 @@ use kernel::sync::{Arc, Mutex};
 use kernel::uaccess::UserSlice;
 
 mod chrdev;
+#[path = "../rust/chrdev_util.rs"]
+mod chrdev_util;
 #[path = "../rust/scsi_rs.rs"]
 mod scsi_rs;
 

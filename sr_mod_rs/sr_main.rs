@@ -44,6 +44,9 @@ mod cdb;
 #[path = "../proto/src/error.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod error;
+#[path = "../proto/src/mmc.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod mmc;
 #[path = "../proto/src/sense.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod sense;
@@ -250,8 +253,19 @@ impl SrDrive {
         self.exec(&cdb::test_unit_ready(), Dir::None, &mut [], 0, 0)
     }
 
-    /// The drive's capabilities page (2Ah): the CD-ROM layer's mask of
-    /// what it lacks.
+    /// GET CONFIGURATION's Profile List: what the drive is and what the
+    /// medium in it is (`None` from a drive without the command).
+    fn profiles(&self) -> Option<mmc::Profiles> {
+        let mut buf = KVec::from_elem(0u8, 64, GFP_KERNEL).ok()?;
+        let r = self.exec_in(&mmc::get_configuration(0, 64), &mut buf);
+        if !r.good {
+            return None;
+        }
+        mmc::parse_profiles(&buf)
+    }
+
+    /// The drive's capabilities page (2Ah), or its profiles when it has no
+    /// such page: the CD-ROM layer's mask of what it lacks.
     fn capability_mask(&self) -> i32 {
         // Writing is not supported by this driver at all.
         let mut mask = cdc::CD_R
@@ -265,15 +279,34 @@ impl SrDrive {
         let Ok(mut buf) = KVec::from_elem(0u8, 128, GFP_KERNEL) else {
             return mask | cdc::DVD;
         };
+        let profiles = self.profiles();
+        if let Some(p) = profiles {
+            self.log.info(format_args!(
+                "{}: GET CONFIGURATION: {} profiles{}, medium {} ({:#06x})",
+                self.name.as_str(),
+                p.count,
+                if p.dvd { ", DVD" } else { "" },
+                mmc::profile_name(p.current),
+                p.current
+            ));
+        }
         let c = cdb::mode_sense_10(true, cdb::PageControl::Current, 0x2a, 0, 128);
         let r = self.exec_in(&c, &mut buf);
         let bdl = usize::from(u16::from_be_bytes([buf[6], buf[7]]));
         let p = 8 + bdl;
         if !r.good || buf.get(p).map(|b| b & 0x3f) != Some(0x2a) || p + 8 > buf.len() {
             self.log.info(format_args!(
-                "{}: no capabilities page; assuming a plain CD-ROM",
-                self.name.as_str()
+                "{}: no capabilities page; assuming a plain {}",
+                self.name.as_str(),
+                if profiles.is_some_and(|p| p.dvd) {
+                    "DVD-ROM"
+                } else {
+                    "CD-ROM"
+                }
             ));
+            if profiles.is_some_and(|p| p.dvd) {
+                return mask | cdc::SELECT_SPEED;
+            }
             return mask | cdc::DVD | cdc::SELECT_SPEED;
         }
         let pg = &buf[p..];

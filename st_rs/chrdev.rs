@@ -14,6 +14,10 @@ use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::error::to_result;
 use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
+
+use crate::chrdev_util::{
+    arc_into_raw, borrow_arc, drop_arc, file, from_err_ptr, ioctl_ret, len_or_errno,
+};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -75,14 +79,6 @@ pub(crate) trait File: Sized + Send + Sync + 'static {
 
 /// # Safety
 ///
-/// `p` is what `open_tramp` stored for a file not yet released.
-unsafe fn file<'a, T: File>(p: *mut c_void) -> &'a T {
-    // SAFETY: by the contract.
-    unsafe { &*p.cast::<T>() }
-}
-
-/// # Safety
-///
 /// `data` is a drive's `Arc<T::Dev>` (from `Tape::add`), alive while the
 /// glue holds the drive for the call; `out` writable.
 unsafe extern "C" fn open_tramp<T: File>(
@@ -94,7 +90,7 @@ unsafe extern "C" fn open_tramp<T: File>(
     out: *mut *mut c_void,
 ) -> c_int {
     // SAFETY: by the contract: borrow the drive's reference.
-    let dev = core::mem::ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<T::Dev>()) });
+    let dev = unsafe { borrow_arc::<T::Dev>(data) };
     // The mode (`stN`, `stNl`, `stNm`, `stNa`) does not change anything:
     // every mode has mode 0's settings.
     let _ = mode;
@@ -122,13 +118,6 @@ unsafe extern "C" fn release_tramp<T: File>(p: *mut c_void) {
     drop(unsafe { KBox::from_raw(p.cast::<T>()) });
 }
 
-fn len_or_errno(r: Result<usize>) -> isize {
-    match r {
-        Ok(n) => n as isize,
-        Err(e) => e.to_errno() as isize,
-    }
-}
-
 /// # Safety
 ///
 /// `p` is an open file's data; in the caller's context.
@@ -150,18 +139,7 @@ unsafe extern "C" fn write_tramp<T: File>(p: *mut c_void, b: *const c_char, n: u
 /// As for `read_tramp`.
 unsafe extern "C" fn ioctl_tramp<T: File>(p: *mut c_void, cmd: c_uint, arg: c_ulong) -> c_long {
     // SAFETY: by the contract.
-    match unsafe { file::<T>(p) }.ioctl(cmd, arg) {
-        Ok(v) => v as c_long,
-        Err(e) => e.to_errno() as c_long,
-    }
-}
-
-/// # Safety
-///
-/// `data` is a drive's `Arc<T::Dev>`, given back once.
-unsafe extern "C" fn drop_data_tramp<T: File>(data: *mut c_void) {
-    // SAFETY: by the contract.
-    drop(unsafe { Arc::from_raw(data.cast::<T::Dev>()) });
+    ioctl_ret(unsafe { file::<T>(p) }.ioctl(cmd, arg))
 }
 
 /// Major 9 and the `scsi_tape` class, with `T`'s file operations.
@@ -176,7 +154,7 @@ impl<T: File> Registration<T> {
         read: read_tramp::<T>,
         write: write_tramp::<T>,
         ioctl: ioctl_tramp::<T>,
-        drop_data: drop_data_tramp::<T>,
+        drop_data: drop_arc::<T::Dev>,
     };
 
     /// Registers; one registration per module.
@@ -216,24 +194,10 @@ impl Tape {
     ) -> Result<Self> {
         let mut index = 0;
         // SAFETY: `parent` is a live device; the glue owns the reference
-        // from here on and gives it to `drop_data_tramp::<T>` once.
-        let raw = unsafe {
-            st_rs_tape_add(
-                parent.cast(),
-                Arc::into_raw(dev).cast_mut().cast(),
-                &mut index,
-            )
-        };
-        if raw.is_null() || (raw as usize) >= (-4095isize) as usize {
-            return Err(Error::from_errno(if raw.is_null() {
-                -12
-            } else {
-                raw as isize as c_int
-            }));
-        }
+        // from here on and gives it to `drop_arc` once.
+        let raw = unsafe { st_rs_tape_add(parent.cast(), arc_into_raw(dev), &mut index) };
         Ok(Self {
-            // SAFETY: checked above.
-            raw: unsafe { NonNull::new_unchecked(raw) },
+            raw: from_err_ptr(raw)?,
             index: index as u32,
         })
     }

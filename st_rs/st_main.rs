@@ -31,12 +31,17 @@ use kernel::sync::{Arc, Mutex};
 use kernel::uaccess::UserSlice;
 
 mod chrdev;
+#[path = "../rust/chrdev_util.rs"]
+mod chrdev_util;
 #[path = "../rust/scsi_rs.rs"]
 mod scsi_rs;
 
 #[path = "../proto/src/bytes.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod bytes;
+#[path = "../proto/src/cdb.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod cdb;
 #[path = "../proto/src/error.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod error;

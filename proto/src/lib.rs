@@ -36,6 +36,7 @@ pub mod cdb;
 pub mod error;
 pub mod inquiry;
 pub mod luns;
+pub mod mmc;
 pub mod mode;
 pub mod sense;
 pub mod status;

@@ -17,34 +17,11 @@
 //! number that cannot be known is -1. [`MtGet`] builds the `struct mtget`
 //! answer with the general status bits `mt status` prints.
 
+use super::cdb::{
+    ERASE_6, LOAD_UNLOAD, LOCATE_10, MODE_SELECT_6, MODE_SENSE_6, PREVENT_ALLOW_MEDIUM_REMOVAL,
+    READ_6, READ_BLOCK_LIMITS, READ_POSITION, REWIND, SPACE_6, WRITE_6, WRITE_FILEMARKS_6,
+};
 use super::sense::{Sense, SenseKey};
-
-/// READ(6).
-pub const READ_6: u8 = 0x08;
-/// WRITE(6).
-pub const WRITE_6: u8 = 0x0a;
-/// WRITE FILEMARKS(6).
-pub const WRITE_FILEMARKS_6: u8 = 0x10;
-/// SPACE(6).
-pub const SPACE_6: u8 = 0x11;
-/// REWIND.
-pub const REWIND: u8 = 0x01;
-/// READ BLOCK LIMITS.
-pub const READ_BLOCK_LIMITS: u8 = 0x05;
-/// ERASE(6).
-pub const ERASE_6: u8 = 0x19;
-/// LOAD UNLOAD.
-pub const LOAD_UNLOAD: u8 = 0x1b;
-/// PREVENT ALLOW MEDIUM REMOVAL.
-pub const PREVENT_ALLOW: u8 = 0x1e;
-/// LOCATE(10).
-pub const LOCATE_10: u8 = 0x2b;
-/// READ POSITION.
-pub const READ_POSITION: u8 = 0x34;
-/// MODE SENSE(6).
-pub const MODE_SENSE_6: u8 = 0x1a;
-/// MODE SELECT(6).
-pub const MODE_SELECT_6: u8 = 0x15;
 
 /// Largest transfer length of READ(6) / WRITE(6) and count of SPACE(6)
 /// (24 bits).
@@ -152,7 +129,7 @@ pub const BLOCK_LIMITS_LEN: usize = 6;
 
 /// PREVENT ALLOW MEDIUM REMOVAL.
 pub fn prevent_allow(prevent: bool) -> [u8; 6] {
-    [PREVENT_ALLOW, 0, 0, 0, prevent as u8, 0]
+    [PREVENT_ALLOW_MEDIUM_REMOVAL, 0, 0, 0, prevent as u8, 0]
 }
 
 /// Length of a mode parameter header(6) plus one short block descriptor.
@@ -426,6 +403,28 @@ impl Position {
         }
     }
 
+    /// The start of [`Position::read_done`] and [`Position::write_done`]:
+    /// a GOOD transfer of `blocks` (or a plain failure) is accounted and
+    /// answered here; CHECK CONDITION hands back the sense.
+    fn transfer_start<'a>(
+        &mut self,
+        rw: Rw,
+        blocks: u32,
+        requested: u32,
+        out: &'a Outcome,
+    ) -> Result<&'a Sense, Result<u32, TapeError>> {
+        self.rw = rw;
+        match out {
+            Outcome::Good => {
+                self.block = add(self.block, blocks as i64);
+                self.eof = Eof::None;
+                Err(Ok(requested))
+            }
+            Outcome::Failed => Err(Err(TapeError::Io)),
+            Outcome::Check(s) => Ok(s),
+        }
+    }
+
     /// Accounts for READ(6) of `requested` bytes in variable mode, or of
     /// `requested / block_len` blocks in fixed mode; returns the bytes the
     /// caller gets.
@@ -435,17 +434,11 @@ impl Position {
         requested: u32,
         out: &Outcome,
     ) -> Result<u32, TapeError> {
-        self.rw = Rw::Reading;
         let fixed = block_len != 0;
         let blocks = if fixed { requested / block_len } else { 1 };
-        let s = match out {
-            Outcome::Good => {
-                self.block = add(self.block, blocks as i64);
-                self.eof = Eof::None;
-                return Ok(requested);
-            }
-            Outcome::Failed => return Err(TapeError::Io),
-            Outcome::Check(s) => s,
+        let s = match self.transfer_start(Rw::Reading, blocks, requested, out) {
+            Ok(s) => s,
+            Err(r) => return r,
         };
         let resid = out.residue().unwrap_or(0);
         if s.filemark {
@@ -509,17 +502,11 @@ impl Position {
         requested: u32,
         out: &Outcome,
     ) -> Result<u32, TapeError> {
-        self.rw = Rw::Writing;
         let fixed = block_len != 0;
         let blocks = if fixed { requested / block_len } else { 1 };
-        let s = match out {
-            Outcome::Good => {
-                self.block = add(self.block, blocks as i64);
-                self.eof = Eof::None;
-                return Ok(requested);
-            }
-            Outcome::Failed => return Err(TapeError::Io),
-            Outcome::Check(s) => s,
+        let s = match self.transfer_start(Rw::Writing, blocks, requested, out) {
+            Ok(s) => s,
+            Err(r) => return r,
         };
         if s.key == SenseKey::DataProtect {
             return Err(TapeError::WriteProtected);

@@ -22,32 +22,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static int n_test, n_fail;
+#include "ktap_edge.h"
 
-static void result(int ok, const char *what, int err)
-{
-	n_test++;
-	if (!ok)
-		n_fail++;
-	printf("%sok %d %s", ok ? "" : "not ", n_test, what);
-	if (!ok)
-		printf(" (errno %d: %s)", err, strerror(err));
-	printf("\n");
-	fflush(stdout);
-}
-
-/* ret is a syscall result: expect failure with errno want. */
-static void expect_err(long ret, int want, const char *what)
-{
-	int e = errno;
-
-	result(ret == -1 && e == want, what, ret == -1 ? e : 0);
-}
-
-static void expect_ok(long ret, const char *what)
-{
-	result(ret >= 0, what, errno);
-}
 
 static unsigned char tur[6];
 static unsigned char inq[6] = { 0x12, 0, 0, 0, 36, 0 };	/* allocation length 36 */

@@ -22,33 +22,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int n_test, n_fail;
+#include "ktap_edge.h"
+
 /* An address nothing is mapped at, hidden from the compiler's checks. */
 static void *volatile bad = (void *)8;
-
-static void result(int ok, const char *what, int err)
-{
-	n_test++;
-	if (!ok)
-		n_fail++;
-	printf("%sok %d %s", ok ? "" : "not ", n_test, what);
-	if (!ok)
-		printf(" (errno %d: %s)", err, strerror(err));
-	printf("\n");
-	fflush(stdout);
-}
-
-static void expect_err(long ret, int want, const char *what)
-{
-	int e = errno;
-
-	result(ret == -1 && e == want, what, ret == -1 ? e : 0);
-}
-
-static void expect_ok(long ret, const char *what)
-{
-	result(ret >= 0, what, errno);
-}
 
 static int op(int fd, int mt_op, int count)
 {

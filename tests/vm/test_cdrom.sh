@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 22
+ktap_set_plan 23
 
 CD_HCTL=
 cd_node() { node_of 1; }
@@ -49,6 +49,9 @@ check "the CD-ROM layer has the drive: open, close, lock, multisession, media ch
 check "$SR is major 11, read-only, 2048-byte blocks" \
 	bash -c "[ \$(stat -c %t /dev/$SR) = b ] && [ \$(blockdev --getro /dev/$SR) = 1 ] && [ \$(blockdev --getss /dev/$SR) = 2048 ]"
 check "sr is bound to the drive" bash -c "readlink /sys/block/$SR/device/driver | grep -q '/sr$'"
+log_since | grep 'GET CONFIGURATION' | sed 's/^/# /'
+check "GET CONFIGURATION at attach: QEMU's drive, a CD-ROM medium (profile 0x0008)" \
+	bash -c "dmesg | grep -q '$SR: GET CONFIGURATION: .*medium CD-ROM (0x0008)'"
 check "sg_inq and sg_turs through SG_IO on /dev/$SR" bash -c "sg_inq /dev/$SR | grep -q 'QEMU CD-ROM' && sg_turs /dev/$SR"
 mkdir -p /mnt/cd
 check "mount -t iso9660 the test medium" mount -t iso9660 -o ro /dev/$SR /mnt/cd

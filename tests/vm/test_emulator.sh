@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 59
+ktap_set_plan 62
 
 P=/sys/module/scsi_emu_rs/parameters
 emu_host() { ls /sys/devices/scsi_emu_rs 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
@@ -182,6 +182,26 @@ echo 0 >$P/every_nth
 check "every_nth=0: reads work again" \
 	bash -c "dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
 
+# --- REPORTED LUNS DATA HAS CHANGED: the core rescans the target ---
+# LUN 1 is deleted through sysfs; then LUN 0 answers one TEST UNIT READY
+# with UNIT ATTENTION 3F/0E, and the target's rescan finds LUN 1 again.
+echo 1 >/sys/bus/scsi/devices/$CL/delete
+check "LUN 1 (the CD-ROM drive) is deleted through sysfs" \
+	wait_for 10 bash -c "! [ -e /sys/bus/scsi/devices/$CL ]"
+log_mark
+echo 0 >$P/fault_lun
+echo 0x00 >$P/fail_opcode
+echo 6,3f,e >$P/fail_sense
+echo 1 >$P/every_nth
+run sg_turs $SGD
+ua_rc=$RC
+echo 0 >$P/every_nth
+echo 0x28 >$P/fail_opcode
+lun1_back() { [ $ua_rc -ne 0 ] && [ -e /sys/bus/scsi/devices/$CL ]; }
+check "UNIT ATTENTION 3F/0E on LUN 0: the core rescans the target and LUN 1 is back" \
+	wait_for 30 lun1_back
+udevadm settle -t 60
+
 # --- Delayed completions ---
 # A read of the disk is held for 3 s; the tape's TEST UNIT READY, sent
 # meanwhile, is not (fault_lun=0) and is not held up behind it.
@@ -245,6 +265,21 @@ check "eject $SR opens the emulated tray: the drive reports no medium" \
 	bash -c "eject $SR && ! sg_turs -v $SGC >/tmp/e 2>&1; grep -qi 'not present' /tmp/e"
 check "eject -t closes it and the image reads back through $SR" \
 	bash -c "eject -t $SR && sleep 1 && dd if=$SR bs=2048 count=$((size / 2048)) status=none | cmp -s - /tmp/cd.iso"
+
+# --- Garbage ioctls (tests/tools/ioctl_sweep) ---
+# Every number of the block, sg, SCSI/CD-ROM and tape families with NULL,
+# unmapped and random arguments, and SG_IO with random CDBs, on the
+# emulated (scratch) disk, its sg node and the CD-ROM drive.
+log_mark
+SGD=/dev/$(sg_of $DL)
+ok=1
+for n in $D $SGD $SR; do
+	timeout 600 ioctl_sweep $n 7 >/tmp/sweep 2>&1 || ok=0
+	cut -c1-400 /tmp/sweep | sed 's/^/# /'
+done
+check "ioctl_sweep on $D, $SGD and $SR: every call answered, no oops" \
+	bash -c "[ $ok = 1 ] && ! dmesg | grep -Eq 'BUG|WARNING|Oops|general protection'"
+udevadm settle -t 60
 
 # --- rmmod with a dropped command in flight ---
 # A rescan through sysfs waits for sd's commands without opening the

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 41
+ktap_set_plan 42
 
 emu_host() { ls /sys/devices/scsi_emu_rs 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
 st_of() { ls "/sys/bus/scsi/devices/$1/scsi_tape/" 2>/dev/null | grep -m1 -x 'st[0-9]*'; }
@@ -125,6 +125,17 @@ check "after rewind the first records read back (no oops, data intact)" \
 check "mt offline: no medium (DR_OPEN), a blocking open gets ENOMEDIUM" \
 	bash -c "mt -f $NST offline && mtst | grep -q DR_OPEN && ! dd if=$NST of=/dev/null count=1 2>/tmp/e; grep -q 'No medium found' /tmp/e"
 check "mt load: online at BOT again" bash -c "mt -f $NST load && at 0 0 && mtst | grep -q ONLINE"
+
+# --- Garbage ioctls (tests/tools/ioctl_sweep) on the tape node ---
+log_mark
+timeout 600 ioctl_sweep $NST 11 >/tmp/sweep 2>&1
+sweep_rc=$?
+cut -c1-400 /tmp/sweep | sed 's/^/# /'
+check "ioctl_sweep on $NST: every call answered, no oops" \
+	bash -c "[ $sweep_rc = 0 ] && ! dmesg | grep -Eq 'BUG|WARNING|Oops|general protection'"
+mt -f $NST load 2>/dev/null
+mt -f $NST setblk 0 2>/dev/null
+mt -f $NST rewind 2>/dev/null
 
 # --- Module pinning and hot removal ---
 SGT=/dev/$(basename "$(readlink /sys/bus/scsi/devices/$TL/generic)")
