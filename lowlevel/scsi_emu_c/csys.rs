@@ -5,8 +5,8 @@
 //!
 //! - [`CHost`]: a host of the C mid-layer (`glue_c.c`) and the emulated
 //!   units it serves, removed and freed in that order on drop;
-//! - the entry points `glue_c.c` calls with a host's units: execute,
-//!   abort, LUN reset, reset.
+//! - the entry points `glue_c.c` calls with a host's units, addressed by
+//!   target id and LUN: execute, abort, LUN reset, target reset, reset.
 
 use core::ptr::NonNull;
 
@@ -33,15 +33,19 @@ unsafe impl Send for CHost {}
 unsafe impl Sync for CHost {}
 
 impl CHost {
-    /// Adds a host below `root` serving `units`; nothing is scanned yet.
+    /// Adds a host below `root` serving `units`, with their targets (its
+    /// `max_id`); nothing is scanned yet.
     pub(crate) fn add(root: &RootDevice, units: KBox<Units>) -> Result<Self> {
         let mut h = core::ptr::null_mut();
         let mut host_no = 0;
         let ctx = (&*units as *const Units).cast::<c_void>();
+        let targets = units.target_count();
         // SAFETY: `root` is live, and the module drops its hosts before its
         // root device (field order of `EmuCModule`); `ctx` points to the
         // boxed units, which `self` drops only after removing the host.
-        to_result(unsafe { glue::emu_c_host_add(root.as_ptr(), ctx, &mut h, &mut host_no) })?;
+        to_result(unsafe {
+            glue::emu_c_host_add(root.as_ptr(), ctx, targets, &mut h, &mut host_no)
+        })?;
         let h = NonNull::new(h).ok_or(EINVAL)?;
         Ok(CHost { h, host_no, units })
     }
@@ -82,7 +86,8 @@ unsafe fn units<'a>(units: *const c_void) -> &'a Units {
     unsafe { &*units.cast::<Units>() }
 }
 
-/// queuecommand's emulation of a command (atomic context).
+/// queuecommand's emulation of a command for LUN `lun` of target `id`
+/// (atomic context). `false`, `out` untouched: there is no target `id`.
 ///
 /// # Safety
 ///
@@ -93,6 +98,7 @@ unsafe fn units<'a>(units: *const c_void) -> &'a Units {
 unsafe extern "C" fn scsi_emu_c_execute(
     units_ptr: *const c_void,
     host_no: u32,
+    id: u32,
     lun: u64,
     cdb: *const u8,
     cdb_len: u32,
@@ -100,9 +106,9 @@ unsafe extern "C" fn scsi_emu_c_execute(
     nents: u32,
     len: u32,
     out: *mut glue::emu_c_outcome,
-) {
+) -> bool {
     if units_ptr.is_null() || cdb.is_null() || out.is_null() {
-        return;
+        return false;
     }
     // SAFETY: by the function's contract.
     let (u, cdb, out) = unsafe {
@@ -114,7 +120,9 @@ unsafe extern "C" fn scsi_emu_c_execute(
     };
     // SAFETY: by the function's contract; the buffer lives for the call.
     let mut buf = unsafe { SgBuf::from_raw(sgl, nents as usize, len as usize) };
-    let o = u.execute(host_no, lun, cdb, &mut buf);
+    let Some(o) = u.execute(host_no, id, lun, cdb, &mut buf) else {
+        return false;
+    };
     *out = glue::emu_c_outcome::default();
     out.status = o.status;
     let sense = o.sense_data();
@@ -130,35 +138,49 @@ unsafe extern "C" fn scsi_emu_c_execute(
         }
         Action::Drop => out.action = glue::EMU_C_DROP as u8,
     }
+    true
 }
 
-/// The error handler aborted a command of LUN `lun`.
+/// The error handler aborted a command of LUN `lun` of target `id`.
 ///
 /// # Safety
 ///
 /// As for [`units`].
 #[no_mangle]
-unsafe extern "C" fn scsi_emu_c_abort(units_ptr: *const c_void, lun: u64, tag: u32) {
+unsafe extern "C" fn scsi_emu_c_abort(units_ptr: *const c_void, id: u32, lun: u64, tag: u32) {
     if !units_ptr.is_null() {
         // SAFETY: by the function's contract.
-        unsafe { units(units_ptr) }.abort(lun, u64::from(tag));
+        unsafe { units(units_ptr) }.abort(id, lun, u64::from(tag));
     }
 }
 
-/// The error handler reset LUN `lun`.
+/// The error handler reset LUN `lun` of target `id`.
 ///
 /// # Safety
 ///
 /// As for [`units`].
 #[no_mangle]
-unsafe extern "C" fn scsi_emu_c_lun_reset(units_ptr: *const c_void, lun: u64) {
+unsafe extern "C" fn scsi_emu_c_lun_reset(units_ptr: *const c_void, id: u32, lun: u64) {
     if !units_ptr.is_null() {
         // SAFETY: by the function's contract.
-        unsafe { units(units_ptr) }.lun_reset(lun);
+        unsafe { units(units_ptr) }.lun_reset(id, lun);
     }
 }
 
-/// The error handler reset the target or the host.
+/// The error handler reset target `id`.
+///
+/// # Safety
+///
+/// As for [`units`].
+#[no_mangle]
+unsafe extern "C" fn scsi_emu_c_target_reset(units_ptr: *const c_void, id: u32) {
+    if !units_ptr.is_null() {
+        // SAFETY: by the function's contract.
+        unsafe { units(units_ptr) }.target_reset(id);
+    }
+}
+
+/// The error handler reset the host.
 ///
 /// # Safety
 ///

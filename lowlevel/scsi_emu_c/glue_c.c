@@ -14,6 +14,10 @@
  * a completion pass that may be running, and tell the emulation (unit
  * attentions). At removal, held commands are given back at once (dropped
  * ones with DID_NO_CONNECT) and new ones are not held.
+ *
+ * Each host has targets 0 to max_id - 1 (num_targets), each with its own
+ * units; a command to another id ends with DID_NO_CONNECT (no target
+ * answers the selection). A target reset covers only that target.
  */
 #include "../scsi_emu_rs/glue.c"
 
@@ -83,11 +87,13 @@ static int emu_c_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *sc)
 
 	c->sc = sc;
 	c->when = EMU_C_NOW;
-	if (sdev->channel || sdev->id) {
+	if (sdev->channel ||
+	    !scsi_emu_c_execute(h->units, shost->host_no, sdev->id, sdev->lun, sc->cmnd,
+				sc->cmd_len, scsi_sglist(sc), scsi_sg_count(sc), scsi_bufflen(sc),
+				&o)) {
+		/* No such target: nobody answers the selection. */
 		sc->result = DID_NO_CONNECT << 16;
 	} else {
-		scsi_emu_c_execute(h->units, shost->host_no, sdev->lun, sc->cmnd, sc->cmd_len,
-				   scsi_sglist(sc), scsi_sg_count(sc), scsi_bufflen(sc), &o);
 		sc->result = o.status;
 		if (o.sense_len)
 			memcpy(sc->sense_buffer, o.sense,
@@ -147,13 +153,14 @@ static void emu_c_work(struct work_struct *w)
 }
 
 /*
- * Takes the held commands that match off the list (the mid-layer owns them
- * after a handler's SUCCESS), then waits for a completion pass that may be
- * giving back others, so that none is completed after the handler
- * returned. Returns how many were taken.
+ * Takes the held commands that match (only that command, of that device,
+ * of that target; NULL: any) off the list (the mid-layer owns them after a
+ * handler's SUCCESS), then waits for a completion pass that may be giving
+ * back others, so that none is completed after the handler returned.
+ * Returns how many were taken.
  */
 static unsigned int emu_c_take(struct emu_c_host *h, struct scsi_cmnd *only,
-			       struct scsi_device *sdev)
+			       struct scsi_device *sdev, struct scsi_target *starget)
 {
 	struct emu_c_cmd *c, *n;
 	unsigned long flags;
@@ -164,6 +171,8 @@ static unsigned int emu_c_take(struct emu_c_host *h, struct scsi_cmnd *only,
 		if (only && c->sc != only)
 			continue;
 		if (sdev && c->sc->device != sdev)
+			continue;
+		if (starget && scsi_target(c->sc->device) != starget)
 			continue;
 		list_del_init(&c->node);
 		c->when = EMU_C_IDLE;
@@ -178,10 +187,10 @@ static int emu_c_eh_abort(struct scsi_cmnd *sc)
 {
 	struct emu_c_host *h = shost_priv(sc->device->host);
 
-	if (emu_c_take(h, sc, NULL))
+	if (emu_c_take(h, sc, NULL, NULL))
 		sdev_printk(KERN_INFO, sc->device, "%s: command %#04x aborted\n",
 			    KBUILD_MODNAME, sc->cmnd[0]);
-	scsi_emu_c_abort(h->units, sc->device->lun,
+	scsi_emu_c_abort(h->units, sc->device->id, sc->device->lun,
 			 blk_mq_unique_tag(scsi_cmd_to_rq(sc)));
 	return SUCCESS;
 }
@@ -189,9 +198,9 @@ static int emu_c_eh_abort(struct scsi_cmnd *sc)
 static int emu_c_eh_device_reset(struct scsi_cmnd *sc)
 {
 	struct emu_c_host *h = shost_priv(sc->device->host);
-	unsigned int n = emu_c_take(h, NULL, sc->device);
+	unsigned int n = emu_c_take(h, NULL, sc->device, NULL);
 
-	scsi_emu_c_lun_reset(h->units, sc->device->lun);
+	scsi_emu_c_lun_reset(h->units, sc->device->id, sc->device->lun);
 	sdev_printk(KERN_INFO, sc->device, "%s: LUN reset, %u held commands ended\n",
 		    KBUILD_MODNAME, n);
 	return SUCCESS;
@@ -200,18 +209,18 @@ static int emu_c_eh_device_reset(struct scsi_cmnd *sc)
 static int emu_c_eh_target_reset(struct scsi_cmnd *sc)
 {
 	struct emu_c_host *h = shost_priv(sc->device->host);
-	unsigned int n = emu_c_take(h, NULL, NULL);
+	unsigned int n = emu_c_take(h, NULL, NULL, scsi_target(sc->device));
 
-	scsi_emu_c_reset(h->units);
-	sdev_printk(KERN_INFO, sc->device, "%s: target reset, %u held commands ended\n",
-		    KBUILD_MODNAME, n);
+	scsi_emu_c_target_reset(h->units, sc->device->id);
+	sdev_printk(KERN_INFO, sc->device, "%s: target %u reset, %u held commands ended\n",
+		    KBUILD_MODNAME, sc->device->id, n);
 	return SUCCESS;
 }
 
 static int emu_c_eh_host_reset(struct scsi_cmnd *sc)
 {
 	struct emu_c_host *h = shost_priv(sc->device->host);
-	unsigned int n = emu_c_take(h, NULL, NULL);
+	unsigned int n = emu_c_take(h, NULL, NULL, NULL);
 
 	scsi_emu_c_reset(h->units);
 	shost_printk(KERN_INFO, h->shost, "%s: host reset, %u held commands ended\n",
@@ -238,8 +247,8 @@ static const struct scsi_host_template emu_c_sht = {
 	.skip_settle_delay	= 1,
 };
 
-int emu_c_host_add(struct device *parent, const void *units, struct emu_c_host **out,
-		   u32 *host_no)
+int emu_c_host_add(struct device *parent, const void *units, u32 num_targets,
+		   struct emu_c_host **out, u32 *host_no)
 {
 	struct Scsi_Host *shost;
 	struct emu_c_host *h;
@@ -255,7 +264,7 @@ int emu_c_host_add(struct device *parent, const void *units, struct emu_c_host *
 	INIT_LIST_HEAD(&h->held);
 	INIT_DELAYED_WORK(&h->dw, emu_c_work);
 	shost->max_channel = 0;
-	shost->max_id = 1;
+	shost->max_id = num_targets;
 	shost->max_lun = 256;
 	err = scsi_add_host(shost, parent);
 	if (err) {

@@ -31,20 +31,27 @@ struct emu_c_outcome {
 	u8 sense[EMU_C_SENSE_MAX];
 };
 
-/* Implemented in Rust: the emulated target of a host (units). */
-void scsi_emu_c_execute(const void *units, u32 host_no, u64 lun, const u8 *cdb, u32 cdb_len,
-			struct scatterlist *sgl, u32 nents, u32 len, struct emu_c_outcome *out);
-void scsi_emu_c_abort(const void *units, u64 lun, u32 tag);
-void scsi_emu_c_lun_reset(const void *units, u64 lun);
+/*
+ * Implemented in Rust: the emulated targets of a host (units), addressed
+ * by target id and LUN. scsi_emu_c_execute() returns false, leaving *out
+ * alone, when the host has no target id.
+ */
+bool scsi_emu_c_execute(const void *units, u32 host_no, u32 id, u64 lun, const u8 *cdb,
+			u32 cdb_len, struct scatterlist *sgl, u32 nents, u32 len,
+			struct emu_c_outcome *out);
+void scsi_emu_c_abort(const void *units, u32 id, u64 lun, u32 tag);
+void scsi_emu_c_lun_reset(const void *units, u32 id, u64 lun);
+void scsi_emu_c_target_reset(const void *units, u32 id);
 void scsi_emu_c_reset(const void *units);
 
 /*
- * A host of the C mid-layer, below parent, whose commands go to units
- * (which must outlive it). 0 or a negative errno; nothing is scanned yet.
+ * A host of the C mid-layer, below parent, with targets 0 to num_targets - 1
+ * (its max_id), whose commands go to units (which must outlive it). 0 or a
+ * negative errno; nothing is scanned yet.
  */
 struct emu_c_host;
-int emu_c_host_add(struct device *parent, const void *units, struct emu_c_host **out,
-		   u32 *host_no);
+int emu_c_host_add(struct device *parent, const void *units, u32 num_targets,
+		   struct emu_c_host **out, u32 *host_no);
 void emu_c_host_scan(struct emu_c_host *h);
 /*
  * Gives back what the host holds, removes it and its devices, and frees

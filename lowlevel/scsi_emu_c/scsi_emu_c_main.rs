@@ -123,9 +123,10 @@ impl kernel::Module for EmuCModule {
             let units = KBox::new(Units::new(i, &s)?, GFP_KERNEL)?;
             let host = csys::CHost::add(&root, units)?;
             pr_info!(
-                "host{}: emulated adapter {}, {} LUNs\n",
+                "host{}: emulated adapter {}, targets 0 to {}, {} LUNs each\n",
                 host.host_no(),
                 i,
+                host.units().target_count() - 1,
                 host.units().count()
             );
             host.units().log(host.host_no());

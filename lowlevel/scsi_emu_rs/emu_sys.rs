@@ -62,6 +62,7 @@ pub(crate) mod fparam {
 /// The load-time parameters.
 pub(crate) struct Config {
     pub(crate) num_hosts: i32,
+    pub(crate) num_targets: i32,
     pub(crate) dev_size_mb: i32,
     pub(crate) sector_size: i32,
     pub(crate) tape_size_mb: i32,
@@ -82,6 +83,7 @@ pub(crate) fn config() -> Config {
         unsafe { (CStr::from_char_ptr(c.luns), CStr::from_char_ptr(c.cd_image)) };
     Config {
         num_hosts: c.num_hosts,
+        num_targets: c.num_targets,
         dev_size_mb: c.dev_size_mb,
         sector_size: c.sector_size,
         tape_size_mb: c.tape_size_mb,

@@ -29,14 +29,20 @@ static int num_hosts = 1;
 module_param(num_hosts, int, 0444);
 MODULE_PARM_DESC(num_hosts, "number of emulated host adapters, 1 to 8 (default 1)");
 
+static int num_targets = 1;
+module_param(num_targets, int, 0444);
+MODULE_PARM_DESC(num_targets,
+		 "targets per host adapter, ids 0 to N-1, each with the LUNs of luns and media of its own, 1 to 16 (default 1)");
+
 static char luns[64] = "disk,cdrom,tape";
 module_param_string(luns, luns, sizeof(luns), 0444);
 MODULE_PARM_DESC(luns,
-		 "kinds of LUNs 0, 1, ... of target 0, comma separated: disk, cdrom, tape (default disk,cdrom,tape; at most 16)");
+		 "kinds of LUNs 0, 1, ... of every target, comma separated: disk, cdrom, tape (default disk,cdrom,tape; at most 16)");
 
 static int dev_size_mb = 16;
 module_param(dev_size_mb, int, 0444);
-MODULE_PARM_DESC(dev_size_mb, "size of each disk in MiB, 1 to 4096 (default 16)");
+MODULE_PARM_DESC(dev_size_mb,
+		 "size of each disk in MiB, 1 to 1024 (default 16); the media of all LUNs of all targets and hosts may take at most 1 GiB");
 
 static int sector_size = 512;
 module_param(sector_size, int, 0444);
@@ -57,6 +63,7 @@ MODULE_PARM_DESC(cd_image, "path of an ISO image read at load as the disc of eve
 void emu_glue_config(struct emu_glue_config *cfg)
 {
 	cfg->num_hosts = num_hosts;
+	cfg->num_targets = num_targets;
 	cfg->dev_size_mb = dev_size_mb;
 	cfg->sector_size = sector_size;
 	cfg->tape_size_mb = tape_size_mb;
@@ -187,7 +194,7 @@ static const struct kernel_param_ops emu_ops_fault_lun = {
 module_param_cb(fault_lun, &emu_ops_fault_lun, &fault_lun, 0644);
 __MODULE_PARM_TYPE(fault_lun, "int");
 MODULE_PARM_DESC(fault_lun,
-		 "LUN the fault parameters apply to, -1: every LUN (default); a write re-applies them all");
+		 "LUN the fault parameters apply to (that LUN of every target of every host), -1: every LUN (default); a write re-applies them all");
 
 static int emu_set_fail_sense(const char *val, const struct kernel_param *kp)
 {

@@ -16,6 +16,7 @@ struct device;
 /* Load-time configuration (read-only parameters), read once at init. */
 struct emu_glue_config {
 	int num_hosts;
+	int num_targets;	/* per host: ids 0 to num_targets - 1 */
 	int dev_size_mb;
 	int sector_size;
 	int tape_size_mb;

@@ -4,9 +4,11 @@
 //!
 //! A software-only low-level driver, the role `scsi_debug` plays for the C
 //! stack: each of its `num_hosts` hosts (`hostN` below
-//! `/sys/devices/scsi_emu_rs`) has one target whose LUNs are disks, CD-ROM
-//! drives and tape drives (the `luns` parameter), run by the target
-//! emulation of `emu/`, whose files are included here as modules.
+//! `/sys/devices/scsi_emu_rs`) has `num_targets` targets (ids 0 to
+//! `num_targets` - 1), each with the same list of LUNs, disks, CD-ROM
+//! drives and tape drives (the `luns` parameter) with media of their own,
+//! run by the target emulation of `emu/`, whose files are included here as
+//! modules. Other target ids do not answer the selection (`NO_CONNECT`).
 //!
 //! Commands: `queuecommand` (atomic context) takes the LUN's spinlock and
 //! runs the emulation with the command's scatterlist as its data buffer
@@ -130,7 +132,8 @@ module! {
 /// Commands in flight per host: the size of its slot table.
 const CAN_QUEUE: u32 = 64;
 
-/// The adapter's limits: one channel, one target, LUNs 0 to 255.
+/// The adapter's limits: one channel, LUNs 0 to 255. Each host sets its
+/// `max_id` to `num_targets` (see [`EmuModule`]'s `init`).
 const LIMITS: HostLimits = HostLimits {
     can_queue: CAN_QUEUE,
     cmd_per_lun: 16,
@@ -166,6 +169,7 @@ enum When {
 /// A command waiting to be given back, its outcome recorded.
 struct Held {
     cmd: Cmd,
+    id: u32,
     lun: u64,
     when: When,
 }
@@ -268,23 +272,29 @@ impl EmuHost {
             return Err((Busy::Host, cmd));
         }
         let (channel, id, lun) = cmd.address();
-        let when = if channel != 0 || id != 0 {
-            // Nobody answers the selection.
-            let len = cmd.data_len();
-            cmd.set_result(0, HostResult::NoConnect, len, &[]);
-            When::Now
+        let out = if channel != 0 {
+            None
         } else {
-            let out = self
-                .units
-                .execute(self.host_no(), lun, cmd.cdb(), &mut sys::cmd_buf(&cmd));
-            cmd.set_result(out.status, HostResult::Ok, out.resid, out.sense_data());
-            match out.action {
-                Action::Complete => When::Now,
-                Action::Delay(ms) => When::At(now_ms().saturating_add(i64::from(ms))),
-                Action::Drop => When::Never,
+            self.units
+                .execute(self.host_no(), id, lun, cmd.cdb(), &mut sys::cmd_buf(&cmd))
+        };
+        let when = match out {
+            // No such target: nobody answers the selection.
+            None => {
+                let len = cmd.data_len();
+                cmd.set_result(0, HostResult::NoConnect, len, &[]);
+                When::Now
+            }
+            Some(out) => {
+                cmd.set_result(out.status, HostResult::Ok, out.resid, out.sense_data());
+                match out.action {
+                    Action::Complete => When::Now,
+                    Action::Delay(ms) => When::At(now_ms().saturating_add(i64::from(ms))),
+                    Action::Drop => When::Never,
+                }
             }
         };
-        self.insert(Held { cmd, lun, when });
+        self.insert(Held { cmd, id, lun, when });
         Ok(())
     }
 
@@ -392,21 +402,22 @@ impl EmuHost {
                 if held {
                     h.end(HostResult::Aborted);
                 }
-                hit = Some((h.lun, h.cmd.tag(), op, held));
+                hit = Some((h.id, h.lun, h.cmd.tag(), op, held));
             }
             if hit.is_some() {
                 p.kick_now(&self.kick);
             }
         }
-        let Some((lun, tag, op, held)) = hit else {
+        let Some((id, lun, tag, op, held)) = hit else {
             // Already given back.
             return;
         };
-        self.units.abort(lun, u64::from(tag));
+        self.units.abort(id, lun, u64::from(tag));
         if held {
             pr_info!(
-                "host{}: LUN {}: command {:#04x} aborted\n",
+                "host{}: target {} LUN {}: command {:#04x} aborted\n",
                 self.host_no(),
+                id,
                 lun,
                 op
             );
@@ -416,19 +427,26 @@ impl EmuHost {
     /// A LUN, target, bus or host reset: held commands of what is reset
     /// are given back as reset, and the units report the reset.
     fn reset(&self, level: ResetLevel, channel: u32, id: u32, lun: u64) {
-        let (what, only) = match level {
-            ResetLevel::Lun => ("LUN", Some(lun)),
-            ResetLevel::Target => ("target", None),
-            ResetLevel::Bus => ("bus", None),
-            ResetLevel::Host => ("host", None),
+        let what = match level {
+            ResetLevel::Lun => "LUN",
+            ResetLevel::Target => "target",
+            ResetLevel::Bus => "bus",
+            ResetLevel::Host => "host",
         };
-        if matches!(level, ResetLevel::Lun | ResetLevel::Target) && (channel != 0 || id != 0) {
+        if matches!(level, ResetLevel::Lun | ResetLevel::Target)
+            && (channel != 0 || id >= self.units.target_count())
+        {
             return;
         }
-        let n = self.end_held(HostResult::Reset, |h| only.map_or(true, |l| l == h.lun));
-        match only {
-            Some(l) => self.units.lun_reset(l),
-            None => self.units.reset(),
+        let n = self.end_held(HostResult::Reset, |h| match level {
+            ResetLevel::Lun => h.id == id && h.lun == lun,
+            ResetLevel::Target => h.id == id,
+            ResetLevel::Bus | ResetLevel::Host => true,
+        });
+        match level {
+            ResetLevel::Lun => self.units.lun_reset(id, lun),
+            ResetLevel::Target => self.units.target_reset(id),
+            ResetLevel::Bus | ResetLevel::Host => self.units.reset(),
         }
         pr_info!(
             "host{}: {} reset of {}:{}:{}: {} held commands ended\n",
@@ -521,13 +539,17 @@ impl kernel::Module for EmuModule {
         let mut hosts = KVec::with_capacity(s.num_hosts as usize, GFP_KERNEL)?;
         for i in 0..s.num_hosts {
             let data = EmuHost::new(i, &s)?;
-            let params = HostParams::default();
+            let params = HostParams {
+                max_id: data.units.target_count(),
+                ..HostParams::default()
+            };
             let host = sys::add_host(&reg, &root, &params, KBox::new(data.clone(), GFP_KERNEL)?)?;
             data.host_no.store(host.host_no(), Ordering::Relaxed);
             pr_info!(
-                "host{}: emulated adapter {}, {} LUNs\n",
+                "host{}: emulated adapter {}, targets 0 to {}, {} LUNs each\n",
                 host.host_no(),
                 i,
+                data.units.target_count() - 1,
                 data.units.count()
             );
             data.units.log(host.host_no());

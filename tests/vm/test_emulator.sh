@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 62
+ktap_set_plan 65
 
 P=/sys/module/scsi_emu_rs/parameters
 emu_host() { ls /sys/devices/scsi_emu_rs 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
@@ -50,6 +50,24 @@ check "luns=disk,floppy is refused" \
 run modprobe scsi_emu_rs cd_image=/nonexistent.iso
 check "a missing cd_image is refused" bash -c "[ $RC -ne 0 ] && dmesg | grep -q 'cannot read cd_image'"
 modprobe -r scsi_mod_rs 2>/dev/null
+run modprobe scsi_emu_rs num_hosts=8 num_targets=16 luns=disk
+check "num_hosts=8 num_targets=16 luns=disk (2048 MiB of media) is refused with its message" \
+	bash -c "[ $RC -ne 0 ] && [ ! -e /sys/module/scsi_emu_rs ] && dmesg | grep -q 'num_targets=16 x luns=\"disk\" .*need 2048 MiB of media, more than 1024 MiB'"
+modprobe -r scsi_mod_rs 2>/dev/null
+
+# --- Several targets ---
+types_of() {
+	local h t
+	h=$(emu_host) || return 1
+	for t in 0:0 0:1 1:0 1:1; do cat /sys/bus/scsi/devices/$h:0:$t/type 2>/dev/null || return 1; done | tr -d '\n'
+}
+four_luns() { [ "$(types_of)" = 0101 ]; }
+modprobe scsi_emu_rs num_targets=2 luns=disk,tape
+check "num_targets=2 luns=disk,tape: H:0:0:0, H:0:0:1, H:0:1:0, H:0:1:1 of types 0, 1, 0, 1" wait_for 30 four_luns
+H=$(emu_host)
+check "... and nothing more (no target 2)" \
+	bash -c "[ ! -e /sys/bus/scsi/devices/$H:0:2:0 ] && [ \$(ls /sys/bus/scsi/devices | grep -c '^$H:') = 4 ]"
+unload_all
 
 # --- Load: three devices of the right types ---
 check "modprobe scsi_emu_rs luns=disk,cdrom,tape, sd_mod_rs and sg_rs" \

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 25
+ktap_set_plan 28
 
 P=/sys/module/scsi_emu_c/parameters
 emu_host() { ls /sys/devices/scsi_emu_c 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
@@ -128,6 +128,22 @@ check "the disk works after the resets" \
 
 check "everything unloads (sg, st, sr_mod, sd_mod, scsi_emu_c, scsi_mod)" c_unload
 check "/sys/devices/scsi_emu_c is gone" test ! -e /sys/devices/scsi_emu_c
+
+# --- Several targets, media of their own ---
+c_blk() { ls /sys/bus/scsi/devices/$H:0:$1:0/block/ 2>/dev/null | head -n1 | grep .; }
+two_disks() { c_blk 0 >/dev/null && c_blk 1 >/dev/null; }
+rw_targets() {
+	dd if=/tmp/t0.bin of=/dev/$(c_blk 0) bs=4096 count=1 oflag=direct status=none &&
+		dd if=/dev/$(c_blk 0) bs=4096 count=1 iflag=direct status=none | cmp -s - /tmp/t0.bin &&
+		dd if=/dev/$(c_blk 1) bs=4096 count=1 iflag=direct status=none | cmp -s -n 4096 - /dev/zero
+}
+modprobe scsi_emu_c num_targets=2 luns=disk && modprobe sd_mod
+H=$(emu_host)
+check "num_targets=2 luns=disk with sd_mod: disks at H:0:0:0 and H:0:1:0" wait_for 30 two_disks
+check "... and no target 2" test ! -e /sys/bus/scsi/devices/$H:0:2:0
+head -c 4096 /dev/urandom >/tmp/t0.bin
+check "a block written to target 0 reads back there and not on target 1" rw_targets
+c_unload
 LEAKS=$(kmemleak_report)
 if [ -n "$LEAKS" ]; then
 	echo "$LEAKS" | head -40 | sed 's/^/# /'
