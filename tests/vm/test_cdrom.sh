@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # The CD-ROM path: sr_mod_rs makes /dev/srN of QEMU's scsi-cd through the
 # kernel's CD-ROM layer: ISO 9660 mount of the test medium, the tray locked
-# while mounted, eject and close with eject(1), QEMU's media change seen
-# without a reboot (block-layer event polling), SG_IO on /dev/srN, the
-# same lsscsi and /proc/sys/dev/cdrom/info as the C sr, pinning, bad input.
+# while mounted, eject and close with eject(1), QEMU's media change and
+# monitor eject seen without a reboot (block-layer event polling), GET
+# CONFIGURATION at attach, SG_IO on /dev/srN, the same lsscsi and
+# /proc/sys/dev/cdrom/info as the C sr, pinning, bad input.
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 23
+ktap_set_plan 25
 
 CD_HCTL=
 cd_node() { node_of 1; }
@@ -73,6 +74,11 @@ hmp change cd0 -f "$SCSI_RS_RUNDIR/cd2.iso" >/dev/null
 check "QEMU's media change is seen: the new disc's label" wait_for 30 label_is SCSIRS_CD2
 check "the new medium mounts and shows its file" \
 	bash -c "mount -t iso9660 -o ro /dev/$SR /mnt/cd && [ \"\$(cat /mnt/cd/README.TXT)\" = 'scsi-rs test medium 2' ] && umount /mnt/cd"
+# QEMU's monitor eject: the medium goes; then change puts one back.
+hmp eject -f cd0 >/dev/null
+check "QEMU's monitor eject is seen: no medium to read" wait_for 30 no_medium
+hmp change cd0 -f "$SCSI_RS_RUNDIR/cd2.iso" >/dev/null
+check "a medium put back with the monitor's change reads again" wait_for 30 label_is SCSIRS_CD2
 check "a read past the end of the disc gets nothing" \
 	bash -c "[ \$(dd if=/dev/$SR bs=2048 skip=\$((\$(blockdev --getsz /dev/$SR) / 4)) count=4 2>/dev/null | wc -c) -eq 0 ]"
 check "writing is refused" bash -c "! dd if=/dev/zero of=/dev/$SR bs=2048 count=1 2>/dev/null"
