@@ -34,6 +34,7 @@ struct Ops {
         *mut u8,
         *mut u32,
     ) -> c_int,
+    toc: unsafe extern "C" fn(*mut c_void, u8, bool, *mut u8) -> c_int,
 }
 
 // Kernel structures as `void *`: bindgen's renderings are not FFI-safe.
@@ -94,6 +95,9 @@ pub(crate) trait Drive: Send + Sync + Sized + 'static {
     fn lock_door(&self, lock: bool) -> Result;
     /// Start of the last session (for multisession discs).
     fn last_session(&self) -> Result<u32>;
+    /// READ TOC (format 0) of `track` (0: the first; 0xAA: the lead-out),
+    /// addresses as MSF when `msf`: the header and that track's descriptor.
+    fn toc(&self, track: u8, msf: bool) -> Result<[u8; 12]>;
     /// A packet command from the layer; the sense data goes to `sense`,
     /// its length is returned with the result.
     fn packet(
@@ -211,6 +215,26 @@ unsafe extern "C" fn packet_tramp<T: Drive>(
     errno(r)
 }
 
+/// # Safety
+///
+/// See `drive`; `out` is 12 writable bytes.
+unsafe extern "C" fn toc_tramp<T: Drive>(
+    data: *mut c_void,
+    track: u8,
+    msf: bool,
+    out: *mut u8,
+) -> c_int {
+    // SAFETY: by the contract.
+    match unsafe { drive::<T>(data) }.toc(track, msf) {
+        Ok(b) => {
+            // SAFETY: 12 writable bytes by the contract.
+            unsafe { out.cast::<[u8; 12]>().write(b) };
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
 struct OpsOf<T>(core::marker::PhantomData<T>);
 
 impl<T: Drive> OpsOf<T> {
@@ -221,6 +245,7 @@ impl<T: Drive> OpsOf<T> {
         lock_door: lock_door_tramp::<T>,
         last_session: last_session_tramp::<T>,
         packet: packet_tramp::<T>,
+        toc: toc_tramp::<T>,
     };
 }
 

@@ -7,6 +7,7 @@
  */
 #include <linux/cdrom.h>
 #include <linux/slab.h>
+#include <linux/unaligned.h>
 
 #include "../rust/blk_glue.c"
 
@@ -24,6 +25,12 @@ struct sr_rs_cd_ops {
 	 */
 	int (*packet)(void *data, const u8 *cdb, void *buf, u32 len, int dir, u32 timeout_ms,
 		      u8 *sense, u32 *sense_len);
+	/*
+	 * READ TOC (format 0) of track (0: the first, CDROM_LEADOUT), MSF
+	 * addresses if msf: out gets the 4-byte header and the track's 8-byte
+	 * descriptor.
+	 */
+	int (*toc)(void *data, u8 track, bool msf, u8 *out);
 };
 
 struct sr_rs_cd {
@@ -138,6 +145,47 @@ static int sr_rs_packet(struct cdrom_device_info *cdi, struct packet_command *cg
 	return ret;
 }
 
+/*
+ * The CD-ROM layer calls this for the TOC (CDROMREADTOCHDR,
+ * CDROMREADTOCENTRY, CDROM_DISC_STATUS) whatever the capabilities say;
+ * playing audio is not offered (no CDC_PLAY_AUDIO), nor CDROMSUBCHNL.
+ */
+static int sr_rs_audio_ioctl(struct cdrom_device_info *cdi, unsigned int cmd, void *arg)
+{
+	struct cdrom_tocentry *e = arg;
+	struct cdrom_tochdr *h = arg;
+	u8 b[12];
+	int ret;
+
+	switch (cmd) {
+	case CDROMREADTOCHDR:
+		ret = sr_rs_ops->toc(sr_rs_data(cdi), 0, false, b);
+		if (ret)
+			return ret;
+		h->cdth_trk0 = b[2];
+		h->cdth_trk1 = b[3];
+		return 0;
+	case CDROMREADTOCENTRY:
+		ret = sr_rs_ops->toc(sr_rs_data(cdi), e->cdte_track,
+				     e->cdte_format == CDROM_MSF, b);
+		if (ret)
+			return ret;
+		e->cdte_adr = b[5] >> 4;
+		e->cdte_ctrl = b[5] & 0x0f;
+		e->cdte_datamode = (e->cdte_ctrl & CDROM_DATA_TRACK) ? 1 : 0;
+		if (e->cdte_format == CDROM_MSF) {
+			e->cdte_addr.msf.minute = b[9];
+			e->cdte_addr.msf.second = b[10];
+			e->cdte_addr.msf.frame = b[11];
+		} else {
+			e->cdte_addr.lba = get_unaligned_be32(&b[8]);
+		}
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
 static const struct cdrom_device_ops sr_rs_cdrom_ops = {
 	.open = sr_rs_open,
 	.release = sr_rs_release,
@@ -148,6 +196,7 @@ static const struct cdrom_device_ops sr_rs_cdrom_ops = {
 	.select_speed = sr_rs_select_speed,
 	.get_last_session = sr_rs_get_last_session,
 	.generic_packet = sr_rs_packet,
+	.audio_ioctl = sr_rs_audio_ioctl,
 	.capability = CDC_CLOSE_TRAY | CDC_OPEN_TRAY | CDC_LOCK | CDC_SELECT_SPEED |
 		      CDC_MULTI_SESSION | CDC_MEDIA_CHANGED | CDC_DRIVE_STATUS |
 		      CDC_CD_R | CDC_CD_RW | CDC_DVD | CDC_DVD_R | CDC_DVD_RAM |

@@ -410,13 +410,32 @@ impl Drive for SrDrive {
 
     fn last_session(&self) -> Result<u32> {
         // READ TOC/PMA/ATIP, format 1 (session information), LBA form.
-        let mut buf = [0u8; 12];
-        let c = [0x43, 0, 0x01, 0, 0, 0, 0, 0, 12, 0];
+        let mut buf = [0u8; mmc::TOC_ONE_LEN];
+        let c = mmc::read_toc(1, false, 0, mmc::TOC_ONE_LEN as u16);
         let r = self.exec(&c, Dir::FromDevice, &mut buf, RETRIES, 0);
         if !r.good {
             return Ok(0);
         }
         Ok(u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]))
+    }
+
+    fn toc(&self, track: u8, msf: bool) -> Result<[u8; 12]> {
+        let mut buf = [0u8; mmc::TOC_ONE_LEN];
+        let c = mmc::read_toc(0, msf, track, mmc::TOC_ONE_LEN as u16);
+        let r = self.exec(&c, Dir::FromDevice, &mut buf, RETRIES, 0);
+        if !r.good {
+            return Err(match r.sense {
+                Some(s) if s.is_medium_not_present() => enomedium(),
+                Some(s) if s.key == SenseKey::IllegalRequest => EINVAL,
+                _ => EIO,
+            });
+        }
+        // The data length counts what follows it: a header and at least
+        // one descriptor.
+        if usize::from(u16::from_be_bytes([buf[0], buf[1]])) < mmc::TOC_ONE_LEN - 2 {
+            return Err(EIO);
+        }
+        Ok(buf)
     }
 
     fn packet(

@@ -6,7 +6,7 @@
 //! writable kinds) and which profile the loaded medium is (the current
 //! profile, 0 without a medium) in the Profile List feature (0000h).
 
-use super::cdb::GET_CONFIGURATION;
+use super::cdb::{GET_CONFIGURATION, READ_TOC_PMA_ATIP};
 
 /// Profile: CD-ROM.
 pub const PROFILE_CDROM: u16 = 0x0008;
@@ -21,6 +21,27 @@ pub fn get_configuration(feature: u16, alloc: u16) -> [u8; 10] {
     let a = alloc.to_be_bytes();
     [GET_CONFIGURATION, 2, f[0], f[1], 0, 0, 0, a[0], a[1], 0]
 }
+
+/// READ TOC/PMA/ATIP of `format` (0: TOC, 1: session information) from
+/// track (or session) `track`, addresses as MSF when `msf`, `alloc` bytes.
+pub fn read_toc(format: u8, msf: bool, track: u8, alloc: u16) -> [u8; 10] {
+    let a = alloc.to_be_bytes();
+    [
+        READ_TOC_PMA_ATIP,
+        (msf as u8) << 1,
+        format & 0x0f,
+        0,
+        0,
+        0,
+        track,
+        a[0],
+        a[1],
+        0,
+    ]
+}
+
+/// Length of a TOC header and one track descriptor.
+pub const TOC_ONE_LEN: usize = 12;
 
 /// What the Profile List tells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -92,6 +113,11 @@ mod tests {
     #[test]
     fn cdb() {
         assert_eq!(get_configuration(0, 64), [0x46, 2, 0, 0, 0, 0, 0, 0, 64, 0]);
+        assert_eq!(
+            read_toc(0, true, 0xaa, 12),
+            [0x43, 2, 0, 0, 0, 0, 0xaa, 0, 12, 0]
+        );
+        assert_eq!(read_toc(1, false, 0, 12)[2], 1);
     }
 
     #[test]

@@ -207,7 +207,7 @@ echo 1 >/sys/bus/scsi/devices/$CL/delete
 check "LUN 1 (the CD-ROM drive) is deleted through sysfs" \
 	wait_for 10 bash -c "! [ -e /sys/bus/scsi/devices/$CL ]"
 log_mark
-echo 0 >$P/fault_lun
+# (fault_lun is 0 already: writing it would re-apply drop_nth and busy.)
 echo 0x00 >$P/fail_opcode
 echo 6,3f,e >$P/fail_sense
 echo 1 >$P/every_nth
