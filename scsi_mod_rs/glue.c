@@ -7,6 +7,9 @@
  * holds no logic.
  */
 #include <linux/device.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 #include "glue.h"
@@ -328,4 +331,38 @@ void scsi_rs_init_sdev_dev(struct device *dev, struct device *class_dev)
 int scsi_rs_uevent_add(struct kobj_uevent_env *env, const char *key, const char *value)
 {
 	return add_uevent_var(env, "%s=%s", key, value);
+}
+
+/*
+ * The block layer's mapping of user pages (bio_map_user_iov in 6.12) loses
+ * its page array when pinning fails part-way, so an SG_IO with an
+ * unmapped buffer would leak memory: the buffer is checked first. A
+ * buffer unmapped between the check and the mapping still only fails.
+ */
+int scsi_rs_user_buf_check(unsigned long ubuf, unsigned long len, bool iov,
+			   unsigned int iov_count, bool to_device)
+{
+	struct iovec fast[UIO_FASTIOV], *vec = fast;
+	int rw = to_device ? ITER_SOURCE : ITER_DEST;
+	struct iov_iter it;
+	size_t left;
+	ssize_t ret;
+
+	if (iov) {
+		ret = import_iovec(rw, (const struct iovec __user *)ubuf, iov_count,
+				   UIO_FASTIOV, &vec, &it);
+		if (ret < 0)
+			return ret;
+	} else {
+		ret = import_ubuf(rw, (void __user *)ubuf, len, &it);
+		if (ret)
+			return ret;
+		vec = NULL;
+	}
+	if (to_device)
+		left = fault_in_iov_iter_readable(&it, iov_iter_count(&it));
+	else
+		left = fault_in_iov_iter_writeable(&it, iov_iter_count(&it));
+	kfree(vec);
+	return left ? -EFAULT : 0;
 }

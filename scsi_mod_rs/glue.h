@@ -88,6 +88,13 @@ void scsi_rs_init_target_dev(struct device *dev);
 void scsi_rs_init_sdev_dev(struct device *dev, struct device *class_dev);
 struct bus_type *scsi_rs_bus_ptr(void);
 int scsi_rs_uevent_add(struct kobj_uevent_env *env, const char *key, const char *value);
+/*
+ * 0 when every byte of an SG_IO's user buffer (or iovec array of
+ * iov_count entries) can be reached, -EFAULT (or the iovec import's error)
+ * otherwise; to_device: the data is read from it.
+ */
+int scsi_rs_user_buf_check(unsigned long ubuf, unsigned long len, bool iov,
+			   unsigned int iov_count, bool to_device);
 
 /* Implemented in Rust. */
 int scsi_rs_rs_bus_match(struct device *dev, const struct device_driver *drv);

@@ -455,6 +455,22 @@ fn start(s: &Sdev, mode: u32, arg: c_ulong) -> Result<Started> {
     let mut bio = core::ptr::null_mut();
     if len != 0 {
         let iov = h.iovec_count != 0;
+        // SAFETY: reads the user's memory (or iovec array) only through
+        // the user-access helpers, in the caller's context.
+        let r = unsafe {
+            crate::glue::scsi_rs_user_buf_check(
+                h.dxferp as c_ulong,
+                len as c_ulong,
+                iov,
+                u32::from(h.iovec_count),
+                dir_out,
+            )
+        };
+        if r != 0 {
+            // SAFETY: never started; freed once.
+            unsafe { bindings::blk_mq_free_request(rq) };
+            return Err(Error::from_errno(r));
+        }
         // SAFETY: maps (or copies through zeroed bounce pages) the user's
         // buffer or iovec array into the request; checked by the block
         // layer against the queue limits and the user address space.
