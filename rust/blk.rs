@@ -214,6 +214,30 @@ pub fn msleep(ms: u32) {
     unsafe { bindings::msleep(ms) };
 }
 
+/// What the system is doing when a driver's shutdown runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SystemGoing {
+    /// Reboot.
+    Restart,
+    /// Power-off.
+    PowerOff,
+    /// Halt, or anything else.
+    Other,
+}
+
+/// Whether the system is rebooting or powering off (for shutdown
+/// callbacks).
+pub fn system_going() -> SystemGoing {
+    // SAFETY: a word the kernel sets before it calls the shutdown
+    // callbacks; read once.
+    let s = unsafe { core::ptr::read_volatile(&raw const bindings::system_state) };
+    match s {
+        bindings::system_states_SYSTEM_RESTART => SystemGoing::Restart,
+        bindings::system_states_SYSTEM_POWER_OFF => SystemGoing::PowerOff,
+        _ => SystemGoing::Other,
+    }
+}
+
 /// The caller has `CAP_SYS_RAWIO`.
 pub fn capable_sys_rawio() -> bool {
     // SAFETY: checks the current task's credentials; no preconditions.
@@ -557,6 +581,12 @@ impl Limits<'_> {
         self.lim.max_dev_sectors = sectors;
     }
 
+    /// Write zeroes: at most `sectors` 512-byte sectors per request (0:
+    /// none; the block layer then writes zero pages itself).
+    pub fn set_max_write_zeroes_sectors(&mut self, sectors: u32) {
+        self.lim.max_write_zeroes_sectors = sectors;
+    }
+
     /// Discard: at most `max_sectors` 512-byte sectors per request (0: no
     /// discard), one range per request, `granularity` and `alignment` in
     /// bytes.
@@ -633,6 +663,27 @@ impl GenDisk {
     pub fn set_read_only(&self, ro: bool) {
         // SAFETY: live disk.
         unsafe { bindings::set_disk_ro(self.raw(), ro) };
+    }
+
+    /// The queue's current write-zeroes limit in sectors (0 after the core
+    /// turned it off for a device that rejected WRITE SAME).
+    pub fn max_write_zeroes_sectors(&self) -> u32 {
+        // SAFETY: live disk and queue; a plain value, read racily on
+        // purpose (the block layer reads it so too).
+        unsafe {
+            core::ptr::read_volatile(
+                &raw const (*(*self.raw()).queue).limits.max_write_zeroes_sectors,
+            )
+        }
+    }
+
+    /// The queue's current discard limit in sectors (see
+    /// [`Self::max_write_zeroes_sectors`]).
+    pub fn max_discard_sectors(&self) -> u32 {
+        // SAFETY: as above.
+        unsafe {
+            core::ptr::read_volatile(&raw const (*(*self.raw()).queue).limits.max_discard_sectors)
+        }
     }
 
     /// Updates the queue limits: `f` edits a copy under the queue's limits

@@ -275,6 +275,29 @@ impl CmdSetup<'_> {
     }
 }
 
+impl CmdSetup<'_> {
+    /// Sends `len` bytes of zeroes (1 ..= `PAGE_SIZE`) instead of the
+    /// request's data: the logical block of a WRITE SAME.
+    pub fn set_zeroes(&mut self, len: u32) -> Result {
+        // SAFETY: `self.c` is the command of the request being prepared in
+        // `init_command`.
+        let ret = unsafe { api::scsi_rs_cmd_set_zeroes(self.c, len) };
+        if ret == 0 {
+            Ok(())
+        } else {
+            Err(Error::from_errno(ret))
+        }
+    }
+
+    /// Retries the core may make of this file-system command where a retry
+    /// is allowed (`None`: no limit).
+    pub fn set_retries(&mut self, allowed: Option<u32>) {
+        let n = allowed.map_or(-1, |a| c_int::try_from(a).unwrap_or(c_int::MAX));
+        // SAFETY: as in `set_zeroes`. It only fails for a null command.
+        unsafe { api::scsi_rs_cmd_set_retries(self.c, n) };
+    }
+}
+
 /// A block-layer request, as an upper driver sees it.
 pub struct Request<'a> {
     rq: &'a bindings::request,
@@ -325,6 +348,12 @@ impl Request<'_> {
     /// Forced unit access asked for.
     pub fn fua(&self) -> bool {
         self.rq.cmd_flags & (1 << bindings::req_flag_bits___REQ_FUA) != 0
+    }
+
+    /// A write-zeroes request that must keep the blocks allocated
+    /// (REQ_NOUNMAP): no deallocating WRITE SAME.
+    pub fn no_unmap(&self) -> bool {
+        self.rq.cmd_flags & (1 << bindings::req_flag_bits___REQ_NOUNMAP) != 0
     }
 }
 

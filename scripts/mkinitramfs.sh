@@ -80,7 +80,7 @@ TOOLS=(
 	/usr/sbin/tune2fs /usr/sbin/dumpe2fs
 	/usr/sbin/sfdisk /usr/sbin/fdisk /usr/bin/lsblk /usr/sbin/blockdev /usr/sbin/blkid
 	/usr/sbin/blkdiscard /usr/sbin/fstrim
-	/usr/bin/findmnt /usr/sbin/wipefs /usr/sbin/losetup /usr/bin/setpriv
+	/usr/bin/findmnt /usr/sbin/wipefs /usr/sbin/losetup /usr/bin/setpriv /usr/bin/fallocate
 	/usr/bin/mount /usr/bin/umount
 	/usr/bin/xorriso /usr/bin/tar
 	/usr/bin/timeout /usr/bin/sha256sum /usr/bin/dd /usr/bin/stdbuf /usr/bin/stty /usr/bin/flock

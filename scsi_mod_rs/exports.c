@@ -15,6 +15,8 @@ EXPORT_SYMBOL_GPL(scsi_rs_register_upper);
 EXPORT_SYMBOL_GPL(scsi_rs_unregister_upper);
 EXPORT_SYMBOL_GPL(scsi_rs_cmd_done);
 EXPORT_SYMBOL_GPL(scsi_rs_cmd_set_payload);
+EXPORT_SYMBOL_GPL(scsi_rs_cmd_set_zeroes);
+EXPORT_SYMBOL_GPL(scsi_rs_cmd_set_retries);
 EXPORT_SYMBOL_GPL(scsi_rs_host_add);
 EXPORT_SYMBOL_GPL(scsi_rs_host_no);
 EXPORT_SYMBOL_GPL(scsi_rs_host_scan);

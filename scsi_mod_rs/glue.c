@@ -8,6 +8,7 @@
  */
 #include <linux/device.h>
 #include <linux/pagemap.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/kobject.h>
@@ -365,4 +366,10 @@ int scsi_rs_user_buf_check(unsigned long ubuf, unsigned long len, bool iov,
 		left = fault_in_iov_iter_writeable(&it, iov_iter_count(&it));
 	kfree(vec);
 	return left ? -EFAULT : 0;
+}
+
+void scsi_rs_sg_zero_page(struct scatterlist *sg, unsigned int len)
+{
+	sg_init_table(sg, 1);
+	sg_set_page(sg, ZERO_PAGE(0), len, 0);
 }

@@ -12,6 +12,7 @@
 struct device;
 struct device_driver;
 struct kobj_uevent_env;
+struct scatterlist;
 
 /* Attributes of an H:C:T:L device (sysfs names as in the C stack). */
 enum scsi_rs_sdev_attr {
@@ -95,6 +96,9 @@ int scsi_rs_uevent_add(struct kobj_uevent_env *env, const char *key, const char 
  */
 int scsi_rs_user_buf_check(unsigned long ubuf, unsigned long len, bool iov,
 			   unsigned int iov_count, bool to_device);
+
+/* SG: one entry over the first LEN (<= PAGE_SIZE) bytes of the zero page. */
+void scsi_rs_sg_zero_page(struct scatterlist *sg, unsigned int len);
 
 /* Implemented in Rust. */
 int scsi_rs_rs_bus_match(struct device *dev, const struct device_driver *drv);

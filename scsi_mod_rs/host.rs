@@ -449,10 +449,8 @@ pub unsafe extern "C" fn scsi_rs_cmd_set_payload(
     if cmd.is_null() || buf.is_null() || len == 0 || len > api::SCSI_RS_MAX_PAYLOAD {
         return EINVAL.to_errno();
     }
-    // SAFETY: `cmd` is the first field of the `Pdu` of a request of ours.
-    let rq = unsafe { bindings::blk_mq_rq_from_pdu(cmd.cast()) };
-    // SAFETY: as above; the request is being dispatched by this CPU.
-    let pdu = unsafe { pdu(rq) };
+    // SAFETY: by the contract, checked non-null.
+    let pdu = unsafe { setup_pdu(cmd) };
     let n = len as usize;
     // SAFETY: the caller's buffer has `len` bytes; `n` fits the payload.
     let src = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), n) };
@@ -462,11 +460,68 @@ pub unsafe extern "C" fn scsi_rs_cmd_set_payload(
     // mapped, allocated by blk-mq), which stays until the request is freed;
     // the table has room for one entry (every host has `sg_tablesize >= 1`).
     unsafe { bindings::sg_init_one(sgl, pdu.payload.as_ptr().cast(), len) };
+    send_one_entry(pdu, sgl, len);
+    0
+}
+
+/// The `Pdu` of a command an upper driver prepares.
+///
+/// # Safety
+///
+/// `cmd` is non-null and the command of a request being prepared by
+/// `init_command` on this CPU.
+unsafe fn setup_pdu<'a>(cmd: *mut api::scsi_rs_cmd) -> &'a mut Pdu {
+    // SAFETY: `cmd` is the first field of the `Pdu` of a request of ours.
+    let rq = unsafe { bindings::blk_mq_rq_from_pdu(cmd.cast()) };
+    // SAFETY: as above; nothing else touches the request meanwhile.
+    unsafe { pdu(rq) }
+}
+
+/// The command sends `len` bytes described by the one entry `sgl`.
+fn send_one_entry(pdu: &mut Pdu, sgl: *mut bindings::scatterlist, len: u32) {
     let c = &mut pdu.cmd;
     c.sgl = sgl;
     c.sg_count = 1;
     c.data_len = len;
     c.dir = api::SCSI_RS_DIR_TO_DEVICE as u8;
+}
+
+/// See `api.h`.
+///
+/// # Safety
+///
+/// As for [`scsi_rs_cmd_set_payload`].
+#[no_mangle]
+pub unsafe extern "C" fn scsi_rs_cmd_set_zeroes(cmd: *mut api::scsi_rs_cmd, len: u32) -> c_int {
+    if cmd.is_null() || len == 0 || len as usize > kernel::page::PAGE_SIZE {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: by the contract, checked non-null.
+    let pdu = unsafe { setup_pdu(cmd) };
+    let sgl = sg_table(pdu);
+    // SAFETY: the table has room for one entry (every host has
+    // `sg_tablesize >= 1`); the zero page is never freed and `len` fits it.
+    unsafe { crate::glue::scsi_rs_sg_zero_page(sgl.cast(), len) };
+    send_one_entry(pdu, sgl, len);
+    0
+}
+
+/// See `api.h`.
+///
+/// # Safety
+///
+/// As for [`scsi_rs_cmd_set_payload`].
+#[no_mangle]
+pub unsafe extern "C" fn scsi_rs_cmd_set_retries(
+    cmd: *mut api::scsi_rs_cmd,
+    allowed: c_int,
+) -> c_int {
+    if cmd.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: by the contract, checked non-null.
+    let pdu = unsafe { setup_pdu(cmd) };
+    pdu.allowed = u32::try_from(allowed).unwrap_or(u32::MAX);
     0
 }
 
@@ -599,9 +654,11 @@ unsafe extern "C" fn complete(rq: *mut bindings::request) {
         }
         Outcome::Done(sts) => {
             if sts != STS_OK {
+                // SAFETY: the queue of a request of ours, live while it is.
+                let unsupported = sts == STS_NOTSUPP && unsafe { disable_op(r, q, sdev) };
                 if let Some(s) = sdev {
                     s.ioerr_cnt.fetch_add(1, Ordering::Relaxed);
-                    if r.rq_flags & rq_flag(bindings::__RQF_QUIET) == 0 {
+                    if !unsupported && r.rq_flags & rq_flag(bindings::__RQF_QUIET) == 0 {
                         s.log_failure(&pdu.cmd, sts);
                     }
                 }
@@ -610,6 +667,45 @@ unsafe extern "C" fn complete(rq: *mut bindings::request) {
             unsafe { bindings::blk_mq_end_request(rq, sts) };
         }
     }
+}
+
+/// A discard or write-zeroes command the device rejected as unsupported
+/// (ILLEGAL REQUEST, invalid opcode or field): the queue stops offering
+/// the operation, as the C sd does, so that the block layer falls back to
+/// writing zeroes and the next discard fails at once. True if it was such
+/// a command (its failure is then not logged as an I/O error).
+///
+/// # Safety
+///
+/// `q` is the live queue of `r`, a request of ours.
+unsafe fn disable_op(
+    r: &bindings::request,
+    q: *mut bindings::request_queue,
+    sdev: Option<&Sdev>,
+) -> bool {
+    let op = r.cmd_flags & REQ_OP_MASK;
+    let what = match op {
+        // SAFETY: by the contract; a plain limit the block layer reads
+        // without locks (blk_queue_disable_write_zeroes in C).
+        bindings::req_op_REQ_OP_WRITE_ZEROES => unsafe {
+            (*q).limits.max_write_zeroes_sectors = 0;
+            "write zeroes"
+        },
+        // SAFETY: as above (blk_queue_disable_discard).
+        bindings::req_op_REQ_OP_DISCARD => unsafe {
+            (*q).limits.max_discard_sectors = 0;
+            "discard"
+        },
+        _ => return false,
+    };
+    if let Some(s) = sdev {
+        pr_notice!(
+            "{}: {} not supported by the device: disabled\n",
+            s.name(),
+            what
+        );
+    }
+    true
 }
 
 /// A command ran out of time: escalate (abort, LUN reset, target reset,

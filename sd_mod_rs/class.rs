@@ -33,7 +33,7 @@ extern "C" {
     fn sd_rs_class_dev_del(dev: *mut c_void);
 }
 
-/// The attributes of a class device (ids as in glue.c).
+/// The attributes of a class device (ids as in glue.c; the C sd's names).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Attr {
     /// `cache_type` (read-write).
@@ -42,25 +42,65 @@ pub(crate) enum Attr {
     Fua,
     /// `thin_provisioning`.
     ThinProvisioning,
-    /// `provisioning_mode`.
+    /// `provisioning_mode` (read-write).
     ProvisioningMode,
-    /// `max_unmap_blocks`.
-    MaxUnmapBlocks,
-    /// `protection_type`.
+    /// `protection_type` (read-write).
     ProtectionType,
+    /// `allow_restart` (read-write).
+    AllowRestart,
+    /// `manage_start_stop`.
+    ManageStartStop,
+    /// `manage_system_start_stop` (read-write).
+    ManageSystemStartStop,
+    /// `manage_runtime_start_stop` (read-write).
+    ManageRuntimeStartStop,
+    /// `manage_shutdown` (read-write).
+    ManageShutdown,
+    /// `protection_mode`.
+    ProtectionMode,
+    /// `app_tag_own`.
+    AppTagOwn,
+    /// `zeroing_mode` (read-write).
+    ZeroingMode,
+    /// `max_write_same_blocks` (read-write).
+    MaxWriteSameBlocks,
+    /// `max_medium_access_timeouts` (read-write).
+    MaxMediumAccessTimeouts,
+    /// `zoned_cap`.
+    ZonedCap,
+    /// `max_retries` (read-write).
+    MaxRetries,
 }
+
+const ATTRS: [Attr; 17] = [
+    Attr::CacheType,
+    Attr::Fua,
+    Attr::ThinProvisioning,
+    Attr::ProvisioningMode,
+    Attr::ProtectionType,
+    Attr::AllowRestart,
+    Attr::ManageStartStop,
+    Attr::ManageSystemStartStop,
+    Attr::ManageRuntimeStartStop,
+    Attr::ManageShutdown,
+    Attr::ProtectionMode,
+    Attr::AppTagOwn,
+    Attr::ZeroingMode,
+    Attr::MaxWriteSameBlocks,
+    Attr::MaxMediumAccessTimeouts,
+    Attr::ZonedCap,
+    Attr::MaxRetries,
+];
 
 impl Attr {
     fn from_id(id: c_uint) -> Option<Self> {
-        Some(match id {
-            0 => Attr::CacheType,
-            1 => Attr::Fua,
-            2 => Attr::ThinProvisioning,
-            3 => Attr::ProvisioningMode,
-            4 => Attr::MaxUnmapBlocks,
-            5 => Attr::ProtectionType,
-            _ => return None,
-        })
+        ATTRS.get(id as usize).copied()
+    }
+
+    /// Writing it takes `CAP_SYS_ADMIN`, as in C (all but `max_retries`,
+    /// which only the file mode guards).
+    fn needs_admin(self) -> bool {
+        self != Attr::MaxRetries
     }
 }
 
@@ -91,6 +131,13 @@ pub(crate) trait Attrs: Send + Sync + Sized + 'static {
 }
 
 const PAGE: usize = 4096;
+
+/// The writing task has `CAP_SYS_ADMIN`.
+fn capable_sys_admin() -> bool {
+    // SAFETY: checks the current task's credentials (sysfs writes run in
+    // the writer's context); no preconditions.
+    unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as c_int) }
+}
 
 /// # Safety
 ///
@@ -127,6 +174,9 @@ unsafe extern "C" fn store<T: Attrs>(
     let Some(attr) = Attr::from_id(id) else {
         return EINVAL.to_errno() as c_long;
     };
+    if attr.needs_admin() && !capable_sys_admin() {
+        return EACCES.to_errno() as c_long;
+    }
     // SAFETY: as in `show`; sysfs passes `count` readable bytes.
     let (this, input) = unsafe {
         (

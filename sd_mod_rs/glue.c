@@ -54,17 +54,39 @@ static ssize_t sd_rs_store(struct device *dev, struct device_attribute *a, const
 SD_RS_ATTR(cache_type, 0644, 0);
 SD_RS_ATTR(FUA, 0444, 1);
 SD_RS_ATTR(thin_provisioning, 0444, 2);
-SD_RS_ATTR(provisioning_mode, 0444, 3);
-SD_RS_ATTR(max_unmap_blocks, 0444, 4);
-SD_RS_ATTR(protection_type, 0444, 5);
+SD_RS_ATTR(provisioning_mode, 0644, 3);
+SD_RS_ATTR(protection_type, 0644, 4);
+SD_RS_ATTR(allow_restart, 0644, 5);
+SD_RS_ATTR(manage_start_stop, 0444, 6);
+SD_RS_ATTR(manage_system_start_stop, 0644, 7);
+SD_RS_ATTR(manage_runtime_start_stop, 0644, 8);
+SD_RS_ATTR(manage_shutdown, 0644, 9);
+SD_RS_ATTR(protection_mode, 0444, 10);
+SD_RS_ATTR(app_tag_own, 0444, 11);
+SD_RS_ATTR(zeroing_mode, 0644, 12);
+SD_RS_ATTR(max_write_same_blocks, 0644, 13);
+SD_RS_ATTR(max_medium_access_timeouts, 0644, 14);
+SD_RS_ATTR(zoned_cap, 0444, 15);
+SD_RS_ATTR(max_retries, 0644, 16);
 
 static struct attribute *sd_rs_disk_attrs[] = {
 	&sd_rs_attr_cache_type.attr.attr,
 	&sd_rs_attr_FUA.attr.attr,
 	&sd_rs_attr_thin_provisioning.attr.attr,
 	&sd_rs_attr_provisioning_mode.attr.attr,
-	&sd_rs_attr_max_unmap_blocks.attr.attr,
 	&sd_rs_attr_protection_type.attr.attr,
+	&sd_rs_attr_allow_restart.attr.attr,
+	&sd_rs_attr_manage_start_stop.attr.attr,
+	&sd_rs_attr_manage_system_start_stop.attr.attr,
+	&sd_rs_attr_manage_runtime_start_stop.attr.attr,
+	&sd_rs_attr_manage_shutdown.attr.attr,
+	&sd_rs_attr_protection_mode.attr.attr,
+	&sd_rs_attr_app_tag_own.attr.attr,
+	&sd_rs_attr_zeroing_mode.attr.attr,
+	&sd_rs_attr_max_write_same_blocks.attr.attr,
+	&sd_rs_attr_max_medium_access_timeouts.attr.attr,
+	&sd_rs_attr_zoned_cap.attr.attr,
+	&sd_rs_attr_max_retries.attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(sd_rs_disk);

@@ -20,7 +20,7 @@
 #![recursion_limit = "256"]
 
 use core::fmt;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use kernel::c_str;
 use kernel::ffi::{c_int, c_ulong};
 use kernel::new_mutex;
@@ -67,7 +67,9 @@ use blk::{BlkdevMajors, DevLog, Disk, DiskConfig, DiskOps, GenDisk, Geometry, Op
 use capacity::{ReadCapacity10, ReadCapacity16};
 use class::{ClassDev, ClassRegistration};
 use mode::{CachingPage, ModeData, ModeHeader};
-use scsi_rs::{types, Device, DevicePin, Dir, Exec, ReqOp, UpperDriver, UpperRegistration};
+use scsi_rs::{
+    not_supported, types, Device, DevicePin, Dir, Exec, ReqOp, UpperDriver, UpperRegistration,
+};
 use sense::{Sense, SenseKey};
 
 module! {
@@ -89,6 +91,19 @@ const BUF_SIZE: usize = 512;
 const RETRIES: u32 = 3;
 /// Most blocks one UNMAP covers (as the C driver: 0x7fffff).
 const MAX_UNMAP_BLOCKS: u32 = 0x7f_ffff;
+/// Largest block count of a WRITE SAME(10), and of a WRITE SAME(16) the
+/// driver sends (as the C sd: some devices take no more).
+const MAX_WS10_BLOCKS: u32 = 0xffff;
+const MAX_WS16_BLOCKS: u32 = 0x7f_ffff;
+/// Retries of file-system commands unless `max_retries` says otherwise
+/// (the core's default, see `scsi_rs_cmd_set_retries`).
+const FS_RETRIES: i32 = 5;
+/// Default of `max_medium_access_timeouts` (as the C sd).
+const MAX_MEDIUM_TIMEOUTS: u32 = 2;
+const SCSI_SPC_3: u8 = 6;
+/// Peripheral device types with attributes of their own.
+const TYPE_DISK: u8 = 0x00;
+const TYPE_ZBC: u8 = 0x14;
 /// Timeout of SYNCHRONIZE CACHE, as the C sd's (twice the default).
 const SYNC_TIMEOUT_MS: u32 = 60_000;
 /// `scsi_level` values as the C stack counts them.
@@ -239,6 +254,9 @@ struct State {
     pin: Option<DevicePin>,
     /// What the last revalidation saw; `None` before the first.
     seen: Option<Seen>,
+    /// The parameters of the last revalidation of a present medium, for
+    /// the attributes that reconfigure discard and write zeroes.
+    params: Option<Params>,
 }
 
 /// A disk: shared by the driver's per-device data, the gendisk and its open
@@ -251,13 +269,26 @@ struct SdDisk {
     _index: DiskIndex,
     removable: bool,
     scsi_level: u8,
+    /// Peripheral device type.
+    dev_type: u8,
     protect: bool,
     /// log2 of the logical block size (9..=12); read by `init_command`.
     block_shift: AtomicU32,
     /// Writes may carry FUA; read by `init_command`.
     fua: AtomicBool,
-    /// Discards become UNMAP; read by `init_command`.
-    unmap: AtomicBool,
+    /// What a discard becomes ([`ProvMode`]); read by `init_command`.
+    prov_mode: AtomicU8,
+    /// What a write-zeroes request becomes ([`ZeroMode`]).
+    zero_mode: AtomicU8,
+    /// Blocks per WRITE SAME that writes zeroes (0: none).
+    max_ws_blocks: AtomicU32,
+    /// The device takes no WRITE SAME (found, or set through sysfs);
+    /// kept across revalidations.
+    no_write_same: AtomicBool,
+    /// REPORT SUPPORTED OPERATION CODES lists WRITE SAME(16).
+    ws16: AtomicBool,
+    /// Settings of the class attributes.
+    knobs: Knobs,
     /// Volatile write cache enabled.
     wce: AtomicBool,
     /// Read cache disabled.
@@ -267,8 +298,6 @@ struct SdDisk {
     cache_override: AtomicBool,
     /// Thinly provisioned (LBPME).
     lbpme: AtomicBool,
-    /// MAXIMUM UNMAP LBA COUNT of the block limits page.
-    max_unmap_blocks: AtomicU32,
     media_present: AtomicBool,
     write_prot: AtomicBool,
     /// Capacity in 512-byte sectors.
@@ -277,6 +306,32 @@ struct SdDisk {
     changed: AtomicBool,
     #[pin]
     state: Mutex<State>,
+}
+
+/// What the `scsi_disk` attributes set (see Documentation/disk.rst).
+struct Knobs {
+    /// `max_retries` (-1: no limit).
+    max_retries: AtomicI32,
+    max_medium_timeouts: AtomicU32,
+    allow_restart: AtomicBool,
+    protection_type: AtomicU8,
+    manage_system: AtomicBool,
+    manage_runtime: AtomicBool,
+    manage_shutdown: AtomicBool,
+}
+
+impl Knobs {
+    const fn new() -> Self {
+        Knobs {
+            max_retries: AtomicI32::new(FS_RETRIES),
+            max_medium_timeouts: AtomicU32::new(MAX_MEDIUM_TIMEOUTS),
+            allow_restart: AtomicBool::new(false),
+            protection_type: AtomicU8::new(0),
+            manage_system: AtomicBool::new(false),
+            manage_runtime: AtomicBool::new(false),
+            manage_shutdown: AtomicBool::new(false),
+        }
+    }
 }
 
 /// Outcome of a synchronous command.
@@ -296,6 +351,7 @@ impl Reply {
 }
 
 /// Device parameters found by a revalidation.
+#[derive(Clone, Copy)]
 struct Params {
     blocks: u64,
     block_len: u32,
@@ -317,6 +373,198 @@ struct Params {
     max_unmap_blocks: u32,
     unmap_granularity: u32,
     unmap_alignment: u32,
+    /// Deallocated blocks read as zeroes (READ CAPACITY(16) LBPRZ).
+    lbprz: bool,
+    /// The logical block provisioning VPD page (B2) was read, and what it
+    /// says of WRITE SAME with UNMAP.
+    lbpvpd: bool,
+    lbpws: bool,
+    lbpws10: bool,
+    /// MAXIMUM WRITE SAME LENGTH (VPD page B0).
+    max_ws_blocks: u32,
+    /// REPORT SUPPORTED OPERATION CODES: not supported by the device, and
+    /// what it says of WRITE SAME(16) and (10).
+    no_report_opcodes: bool,
+    ws16: bool,
+    ws10: bool,
+}
+
+/// What a discard becomes (`provisioning_mode`, the C sd's names).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+enum ProvMode {
+    /// Not thinly provisioned: no discard.
+    Full = 0,
+    Unmap = 1,
+    /// WRITE SAME(16) with UNMAP.
+    Ws16 = 2,
+    /// WRITE SAME(10) with UNMAP.
+    Ws10 = 3,
+    /// WRITE SAME(10) of zeroes without UNMAP.
+    Zero = 4,
+    Disabled = 5,
+}
+
+const PROV_MODES: [(ProvMode, &str); 6] = [
+    (ProvMode::Full, "full"),
+    (ProvMode::Unmap, "unmap"),
+    (ProvMode::Ws16, "writesame_16"),
+    (ProvMode::Ws10, "writesame_10"),
+    (ProvMode::Zero, "writesame_zero"),
+    (ProvMode::Disabled, "disabled"),
+];
+
+/// The entry of `table` whose value is `v`, or `default`.
+fn from_table<T: Copy + Into<u8>>(table: &[(T, &str)], v: u8, default: T) -> T {
+    table
+        .iter()
+        .find(|(m, _)| (*m).into() == v)
+        .map_or(default, |(m, _)| *m)
+}
+
+impl From<ProvMode> for u8 {
+    fn from(m: ProvMode) -> u8 {
+        m as u8
+    }
+}
+
+impl From<ZeroMode> for u8 {
+    fn from(m: ZeroMode) -> u8 {
+        m as u8
+    }
+}
+
+impl ProvMode {
+    fn from_u8(v: u8) -> Self {
+        from_table(&PROV_MODES, v, ProvMode::Disabled)
+    }
+
+    fn name(self) -> &'static str {
+        PROV_MODES[self as usize].1
+    }
+}
+
+/// The discard mode the device's pages ask for (`sd_discard_mode` in C).
+fn discard_mode(p: &Params) -> ProvMode {
+    if !p.lbpme {
+        ProvMode::Full
+    } else if !p.lbpvpd {
+        if p.max_unmap_blocks != 0 {
+            ProvMode::Unmap
+        } else {
+            ProvMode::Ws16
+        }
+    } else if p.lbpu && p.max_unmap_blocks != 0 {
+        ProvMode::Unmap
+    } else if p.lbpws {
+        ProvMode::Ws16
+    } else if p.lbpws10 {
+        ProvMode::Ws10
+    } else {
+        ProvMode::Disabled
+    }
+}
+
+/// The discard limits of a mode.
+struct Discard {
+    /// Largest discard, in 512-byte sectors (0: none).
+    sectors: u32,
+    granularity: u32,
+    alignment: u32,
+}
+
+impl Discard {
+    fn of(mode: ProvMode, p: &Params) -> Self {
+        let nz_min = |v: u32, cap: u32| if v == 0 { cap } else { v.min(cap) };
+        let blocks = match mode {
+            ProvMode::Full | ProvMode::Disabled => 0,
+            ProvMode::Unmap => nz_min(p.max_unmap_blocks, MAX_UNMAP_BLOCKS),
+            ProvMode::Ws16 => nz_min(p.max_ws_blocks, MAX_WS16_BLOCKS),
+            ProvMode::Ws10 | ProvMode::Zero => nz_min(p.max_ws_blocks, MAX_WS10_BLOCKS),
+        };
+        let shift = p.block_len.trailing_zeros().clamp(9, 12);
+        Discard {
+            sectors: blocks << (shift - 9),
+            granularity: p
+                .unmap_granularity
+                .saturating_mul(p.block_len)
+                .max(p.phys_len),
+            alignment: p.unmap_alignment.saturating_mul(p.block_len),
+        }
+    }
+}
+
+/// What a write-zeroes request becomes (`zeroing_mode`, the C sd's
+/// names).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+enum ZeroMode {
+    /// No WRITE SAME: the block layer writes zeroes itself.
+    Write = 0,
+    /// WRITE SAME of a zeroed block.
+    Ws = 1,
+    /// WRITE SAME(16) with UNMAP (deallocated blocks read as zeroes)
+    /// unless the request forbids deallocation.
+    Ws16Unmap = 2,
+    Ws10Unmap = 3,
+}
+
+const ZERO_MODES: [(ZeroMode, &str); 4] = [
+    (ZeroMode::Write, "write"),
+    (ZeroMode::Ws, "writesame"),
+    (ZeroMode::Ws16Unmap, "writesame_16_unmap"),
+    (ZeroMode::Ws10Unmap, "writesame_10_unmap"),
+];
+
+impl ZeroMode {
+    fn from_u8(v: u8) -> Self {
+        from_table(&ZERO_MODES, v, ZeroMode::Write)
+    }
+}
+
+/// The index of `input` (one trailing newline allowed) in `names`, as
+/// sysfs_match_string matches.
+fn match_name<T: Copy>(table: &[(T, &str)], input: &[u8]) -> Result<T> {
+    let t = core::str::from_utf8(input).map_err(|_| EINVAL)?;
+    let t = t.strip_suffix('\n').unwrap_or(t);
+    table
+        .iter()
+        .find(|(_, n)| *n == t)
+        .map(|(m, _)| *m)
+        .ok_or(EINVAL)
+}
+
+/// A `kstrtobool`-style boolean.
+fn parse_bool(input: &[u8]) -> Result<bool> {
+    match input.first().map(u8::to_ascii_lowercase) {
+        Some(b'1' | b'y' | b't') => Ok(true),
+        Some(b'0' | b'n' | b'f') => Ok(false),
+        Some(b'o') => match input.get(1).map(u8::to_ascii_lowercase) {
+            Some(b'n') => Ok(true),
+            Some(b'f') => Ok(false),
+            _ => Err(EINVAL),
+        },
+        _ => Err(EINVAL),
+    }
+}
+
+/// A decimal number with an optional sign and trailing newline, as
+/// `kstrtoint` takes it.
+fn parse_int(input: &[u8]) -> Result<i64> {
+    let t = core::str::from_utf8(input).map_err(|_| EINVAL)?;
+    let t = t.strip_suffix('\n').unwrap_or(t);
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 18 {
+        return Err(EINVAL);
+    }
+    let mut v: i64 = 0;
+    for b in digits.bytes() {
+        v = v * 10 + i64::from(b - b'0');
+    }
+    Ok(if neg { -v } else { v })
 }
 
 impl SdDisk {
@@ -453,16 +701,23 @@ impl SdDisk {
         if let Ok(r) = self.exec(&cdb::read_capacity_16(len16), b, RETRIES, 0) {
             if r.good {
                 if let Ok(c) = ReadCapacity16::parse(&b[..r.len]) {
-                    if c.prot_en {
+                    let ptype = if c.prot_en {
+                        c.protection_type().unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    if ptype != 0 {
                         self.notice(format_args!(
                             "protection type {} not used by this driver",
-                            c.protection_type().unwrap_or(0)
+                            ptype
                         ));
                     }
+                    self.knobs.protection_type.store(ptype, Ordering::Relaxed);
                     p.blocks = c.total_blocks().unwrap_or(0);
                     p.block_len = c.block_len;
                     p.phys_len = c.physical_block_len().unwrap_or(c.block_len);
                     p.lbpme = c.lbpme;
+                    p.lbprz = c.lbpme && c.lbprz;
                     return Ok(());
                 }
             }
@@ -512,6 +767,7 @@ impl SdDisk {
                     }
                     p.unmap_granularity = l.unmap_granularity;
                     p.unmap_alignment = l.unmap_alignment.unwrap_or(0);
+                    p.max_ws_blocks = u32::try_from(l.max_write_same_len).unwrap_or(u32::MAX);
                 }
             }
         }
@@ -522,6 +778,9 @@ impl SdDisk {
             if let Ok(r) = self.exec(&cdb, b, RETRIES, 0) {
                 if let (true, Ok(v)) = (r.good, vpd::Provisioning::parse(&b[..r.len])) {
                     p.lbpu = v.lbpu;
+                    p.lbpws = v.lbpws;
+                    p.lbpws10 = v.lbpws10;
+                    p.lbpvpd = true;
                 }
             }
         }
@@ -630,6 +889,14 @@ impl SdDisk {
             max_unmap_blocks: 0,
             unmap_granularity: 0,
             unmap_alignment: 0,
+            lbprz: false,
+            lbpvpd: false,
+            lbpws: false,
+            lbpws10: false,
+            max_ws_blocks: 0,
+            no_report_opcodes: false,
+            ws16: false,
+            ws10: false,
         };
         let present = self.spin_up();
         if present {
@@ -641,6 +908,7 @@ impl SdDisk {
                 }
             }
             self.read_vpd(buf, &mut p);
+            self.read_write_same(buf, &mut p);
             self.read_mode(buf, &mut p);
         } else if old.map_or(true, |o| o.blocks != 0) {
             self.notice(format_args!("Media not present"));
@@ -675,20 +943,22 @@ impl SdDisk {
         };
         let io_opt = self.opt_xfer_bytes(&p, dev_max, old.is_none());
         let fua = p.wce && p.dpofua;
-        // Discard as UNMAP with one block descriptor, where the device
-        // provisions thinly and takes UNMAP (WRITE SAME variants: not done).
-        let unmap = p.lbpme && p.lbpu && p.max_unmap_blocks != 0;
-        let (discard_sectors, discard_gran, discard_align) = if unmap {
-            let blocks = p.max_unmap_blocks.min(MAX_UNMAP_BLOCKS);
-            let gran = p
-                .unmap_granularity
-                .saturating_mul(p.block_len)
-                .max(p.phys_len);
-            let align = p.unmap_alignment.saturating_mul(p.block_len);
-            (blocks << (shift - 9), gran, align)
+        // Discard and write zeroes as the C sd configures them: UNMAP or
+        // WRITE SAME, from the provisioning and block limits pages.
+        if old.is_some()
+            && self.max_ws_blocks.load(Ordering::Relaxed) != 0
+            && disk.max_write_zeroes_sectors() == 0
+        {
+            // The core turned write zeroes off: the device rejected WRITE SAME.
+            self.no_write_same.store(true, Ordering::Relaxed);
+        }
+        let prov = if present {
+            discard_mode(&p)
         } else {
-            (0, 0, 0)
+            ProvMode::Full
         };
+        let discard = Discard::of(prov, &p);
+        let (max_ws, zero_mode) = self.config_write_same(&p, present);
         let sectors = if p.blocks > u64::MAX >> (shift - 9) {
             0
         } else {
@@ -707,12 +977,16 @@ impl SdDisk {
                 );
                 l.set_feature(blk::features::WRITE_CACHE, p.wce);
                 l.set_feature(blk::features::FUA, fua);
-                l.set_discard(discard_sectors, discard_gran, discard_align);
+                l.set_discard(discard.sectors, discard.granularity, discard.alignment);
+                l.set_max_write_zeroes_sectors(max_ws << (shift - 9));
             },
             || {
                 self.block_shift.store(shift, Ordering::Relaxed);
                 self.fua.store(fua, Ordering::Relaxed);
-                self.unmap.store(unmap, Ordering::Relaxed);
+                self.prov_mode.store(prov as u8, Ordering::Relaxed);
+                self.zero_mode.store(zero_mode as u8, Ordering::Relaxed);
+                self.max_ws_blocks.store(max_ws, Ordering::Relaxed);
+                self.ws16.store(p.ws16, Ordering::Relaxed);
             },
         );
         if let Err(e) = ret {
@@ -729,13 +1003,75 @@ impl SdDisk {
         self.wce.store(p.wce, Ordering::Relaxed);
         self.rcd.store(p.rcd, Ordering::Relaxed);
         self.lbpme.store(p.lbpme, Ordering::Relaxed);
-        self.max_unmap_blocks
-            .store(p.max_unmap_blocks, Ordering::Relaxed);
         self.write_prot.store(p.write_prot, Ordering::Relaxed);
         if present != self.media_present.swap(present, Ordering::Relaxed) {
             self.changed.store(true, Ordering::Relaxed);
         }
         st.seen = Some(seen);
+        st.params = present.then_some(p);
+    }
+
+    /// REPORT SUPPORTED OPERATION CODES for WRITE SAME(16) and (10), as
+    /// the C sd asks (INQUIRY first, to learn whether the device answers
+    /// it at all).
+    fn read_write_same(&self, buf: &mut [u8], p: &mut Params) {
+        if self.scsi_level < SCSI_SPC_3 || self.report_opcode(buf, cdb::INQUIRY).is_none() {
+            p.no_report_opcodes = true;
+            return;
+        }
+        p.ws16 = self.report_opcode(buf, cdb::WRITE_SAME_16) == Some(true);
+        p.ws10 = self.report_opcode(buf, cdb::WRITE_SAME_10) == Some(true);
+    }
+
+    /// Whether the device supports `op`; `None` if it does not take the
+    /// question (invalid opcode or field).
+    fn report_opcode(&self, buf: &mut [u8], op: u8) -> Option<bool> {
+        let b = &mut buf[..64];
+        b.fill(0);
+        let r = self
+            .exec(&cdb::report_supported_opcode(op, 64), b, RETRIES, 30_000)
+            .ok()?;
+        if !r.good {
+            if let Some(s) = r.sense.as_ref() {
+                if s.key == SenseKey::IllegalRequest && matches!(s.asc, 0x20 | 0x24) && s.ascq == 0
+                {
+                    return None;
+                }
+            }
+        }
+        Some(cdb::opcode_supported(&b[..r.len]))
+    }
+
+    /// The largest WRITE SAME for write zeroes, and the zeroing mode, as
+    /// the C sd decides them (`sd_config_write_same`).
+    fn config_write_same(&self, p: &Params, present: bool) -> (u32, ZeroMode) {
+        let mut max = p.max_ws_blocks;
+        if self.no_write_same.load(Ordering::Relaxed) || !present {
+            max = 0;
+        } else if max > MAX_WS10_BLOCKS {
+            max = max.min(MAX_WS16_BLOCKS);
+        } else if p.ws16 || p.ws10 || p.no_report_opcodes {
+            max = if max == 0 { MAX_WS10_BLOCKS } else { max };
+        } else {
+            self.no_write_same.store(true, Ordering::Relaxed);
+            max = 0;
+        }
+        let mode = if p.lbprz && p.lbpws {
+            ZeroMode::Ws16Unmap
+        } else if p.lbprz && p.lbpws10 {
+            ZeroMode::Ws10Unmap
+        } else if max != 0 {
+            ZeroMode::Ws
+        } else {
+            ZeroMode::Write
+        };
+        if max != 0 && p.phys_len > p.block_len {
+            // Whole physical blocks per command, so that a large request
+            // is not split into unaligned pieces.
+            let per = p.phys_len.checked_div(p.block_len).unwrap_or(1);
+            max -= max.checked_rem(per).unwrap_or(0);
+        }
+        (max, mode)
     }
 
     /// Only logical blocks of 512 .. 4096 bytes (powers of two) are usable.
@@ -1001,6 +1337,27 @@ impl SdDisk {
         Ok((pos >> s, bytes >> shift))
     }
 
+    /// A WRITE SAME of one zeroed logical block over `blocks` blocks from
+    /// `lba`, (16) or (10), deallocating with `unmap`.
+    fn write_same(
+        &self,
+        cmd: &mut scsi_rs::CmdSetup<'_>,
+        lba: u64,
+        blocks: u32,
+        sixteen: bool,
+        unmap: bool,
+    ) -> Result {
+        let shift = self.block_shift.load(Ordering::Relaxed).clamp(9, 12);
+        cmd.set_zeroes(1 << shift)?;
+        if sixteen {
+            cmd.set_cdb(&cdb::write_same_16(lba, blocks, unmap))
+        } else {
+            let lba = u32::try_from(lba).map_err(|_| EIO)?;
+            let blocks = u16::try_from(blocks).map_err(|_| EIO)?;
+            cmd.set_cdb(&cdb::write_same_10(lba, blocks, unmap))
+        }
+    }
+
     /// Sets WCE and RCD in the device's caching mode page (MODE SENSE,
     /// then MODE SELECT of the page with the new bits, not saved).
     fn set_cache(&self, wce: bool, rcd: bool) -> Result {
@@ -1036,41 +1393,141 @@ impl SdDisk {
 
 impl class::Attrs for Disk<SdDisk> {
     fn show(&self, attr: class::Attr, out: &mut class::Page<'_>) -> Result {
+        use class::Attr as A;
         use core::fmt::Write;
         let sd = self.data();
+        let flag = |b: &AtomicBool| u8::from(b.load(Ordering::Relaxed));
         let r = match attr {
-            class::Attr::CacheType => {
+            A::CacheType => {
                 let i = usize::from(sd.wce.load(Ordering::Relaxed)) * 2
                     + usize::from(sd.rcd.load(Ordering::Relaxed));
                 writeln!(out, "{}", CACHE_TYPES[i])
             }
-            class::Attr::Fua => writeln!(out, "{}", u8::from(sd.fua.load(Ordering::Relaxed))),
-            class::Attr::ThinProvisioning => {
-                writeln!(out, "{}", u8::from(sd.lbpme.load(Ordering::Relaxed)))
+            A::Fua => writeln!(out, "{}", flag(&sd.fua)),
+            A::ThinProvisioning => writeln!(out, "{}", flag(&sd.lbpme)),
+            A::ProvisioningMode => {
+                let mut mode = ProvMode::from_u8(sd.prov_mode.load(Ordering::Relaxed));
+                if mode != ProvMode::Full && self.max_discard_sectors() == 0 {
+                    // The core turned discard off: the device rejected it.
+                    mode = ProvMode::Disabled;
+                }
+                writeln!(out, "{}", mode.name())
             }
-            class::Attr::ProvisioningMode => writeln!(
+            A::ProtectionType => {
+                writeln!(out, "{}", sd.knobs.protection_type.load(Ordering::Relaxed))
+            }
+            A::AllowRestart => writeln!(out, "{}", flag(&sd.knobs.allow_restart)),
+            A::ManageStartStop => writeln!(
                 out,
                 "{}",
-                if sd.unmap.load(Ordering::Relaxed) {
-                    "unmap"
-                } else if sd.lbpme.load(Ordering::Relaxed) {
-                    "disabled"
+                flag(&sd.knobs.manage_system)
+                    & flag(&sd.knobs.manage_runtime)
+                    & flag(&sd.knobs.manage_shutdown)
+            ),
+            A::ManageSystemStartStop => writeln!(out, "{}", flag(&sd.knobs.manage_system)),
+            A::ManageRuntimeStartStop => writeln!(out, "{}", flag(&sd.knobs.manage_runtime)),
+            A::ManageShutdown => writeln!(out, "{}", flag(&sd.knobs.manage_shutdown)),
+            // No DIF/DIX: the adapters of this stack have no protection
+            // information support, and so no application tag either.
+            A::ProtectionMode => writeln!(out, "none"),
+            A::AppTagOwn => writeln!(out, "0"),
+            A::ZeroingMode => {
+                let m = ZeroMode::from_u8(sd.zero_mode.load(Ordering::Relaxed));
+                writeln!(out, "{}", ZERO_MODES[m as usize].1)
+            }
+            A::MaxWriteSameBlocks => {
+                let n = if self.max_write_zeroes_sectors() == 0 {
+                    0
                 } else {
-                    "full"
+                    sd.max_ws_blocks.load(Ordering::Relaxed)
+                };
+                writeln!(out, "{}", n)
+            }
+            A::MaxMediumAccessTimeouts => {
+                writeln!(
+                    out,
+                    "{}",
+                    sd.knobs.max_medium_timeouts.load(Ordering::Relaxed)
+                )
+            }
+            A::ZonedCap => writeln!(
+                out,
+                "{}",
+                if sd.dev_type == TYPE_ZBC {
+                    "host-managed"
+                } else {
+                    "none"
                 }
             ),
-            class::Attr::MaxUnmapBlocks => {
-                writeln!(out, "{}", sd.max_unmap_blocks.load(Ordering::Relaxed))
-            }
-            class::Attr::ProtectionType => writeln!(out, "0"),
+            A::MaxRetries => writeln!(out, "{}", sd.knobs.max_retries.load(Ordering::Relaxed)),
         };
         r.map_err(|_| EINVAL)
     }
 
     fn store(&self, attr: class::Attr, input: &[u8]) -> Result {
-        if attr != class::Attr::CacheType {
-            return Err(EINVAL);
+        use class::Attr as A;
+        let sd = self.data();
+        let is_disk = matches!(sd.dev_type, TYPE_DISK | TYPE_ZBC);
+        let set = |b: &AtomicBool| -> Result {
+            b.store(parse_bool(input)?, Ordering::Relaxed);
+            Ok(())
+        };
+        match attr {
+            A::CacheType => self.store_cache_type(input),
+            A::AllowRestart if is_disk => set(&sd.knobs.allow_restart),
+            A::ManageSystemStartStop => set(&sd.knobs.manage_system),
+            A::ManageRuntimeStartStop => set(&sd.knobs.manage_runtime),
+            A::ManageShutdown => set(&sd.knobs.manage_shutdown),
+            A::ProtectionType => {
+                let v = parse_int(input)?;
+                if v < 0 || v > i64::from(u32::MAX) {
+                    return Err(ERANGE);
+                }
+                // Types 0..3 are taken (as in C); others are ignored.
+                if let Ok(t @ 0..=3) = u8::try_from(v) {
+                    sd.knobs.protection_type.store(t, Ordering::Relaxed);
+                }
+                Ok(())
+            }
+            A::ProvisioningMode if sd.dev_type == TYPE_DISK => {
+                let mode = match_name(&PROV_MODES, input)?;
+                sd.set_prov_mode(self, mode)
+            }
+            A::ZeroingMode => {
+                let mode = match_name(&ZERO_MODES, input)?;
+                sd.zero_mode.store(mode as u8, Ordering::Relaxed);
+                Ok(())
+            }
+            A::MaxWriteSameBlocks if is_disk => {
+                let v = parse_int(input)?;
+                let v = u64::try_from(v).map_err(|_| EINVAL)?;
+                sd.set_max_ws(self, v)
+            }
+            A::MaxMediumAccessTimeouts => {
+                let v = u32::try_from(parse_int(input)?).map_err(|_| ERANGE)?;
+                sd.knobs.max_medium_timeouts.store(v, Ordering::Relaxed);
+                Ok(())
+            }
+            A::MaxRetries => {
+                let v = parse_int(input)?;
+                let v = i32::try_from(v).map_err(|_| ERANGE)?;
+                if v != -1 && v > FS_RETRIES {
+                    sd.log.err(format_args!(
+                        "max_retries must be between -1 and {}",
+                        FS_RETRIES
+                    ));
+                    return Err(EINVAL);
+                }
+                sd.knobs.max_retries.store(v, Ordering::Relaxed);
+                Ok(())
+            }
+            _ => Err(EINVAL),
         }
+    }
+}
+
+impl Disk<SdDisk> {
+    fn store_cache_type(&self, input: &[u8]) -> Result {
         let sd = self.data();
         let t = core::str::from_utf8(input).map_err(|_| EINVAL)?.trim_end();
         let (temporary, t) = match t.strip_prefix("temporary ") {
@@ -1091,6 +1548,53 @@ impl class::Attrs for Disk<SdDisk> {
         }
         sd.revalidate(self);
         Ok(())
+    }
+}
+
+impl SdDisk {
+    /// `provisioning_mode` written: discards become `mode` (whatever the
+    /// device said, as in C) until the next revalidation.
+    fn set_prov_mode(&self, disk: &GenDisk, mode: ProvMode) -> Result {
+        let st = self.state.lock();
+        let d = match st.params.as_ref() {
+            Some(p) => Discard::of(mode, p),
+            None => Discard {
+                sectors: 0,
+                granularity: 0,
+                alignment: 0,
+            },
+        };
+        disk.update_limits(
+            |l| l.set_discard(d.sectors, d.granularity, d.alignment),
+            || self.prov_mode.store(mode as u8, Ordering::Relaxed),
+        )
+    }
+
+    /// `max_write_same_blocks` written: 0 turns WRITE SAME off, up to
+    /// 0x7fffff sets the limit (and turns it back on); larger values
+    /// change nothing (as in C). Write zeroes is reconfigured.
+    fn set_max_ws(&self, disk: &GenDisk, v: u64) -> Result {
+        let mut st = self.state.lock();
+        if v == 0 {
+            self.no_write_same.store(true, Ordering::Relaxed);
+        } else if v <= u64::from(MAX_WS16_BLOCKS) {
+            self.no_write_same.store(false, Ordering::Relaxed);
+            if let Some(p) = st.params.as_mut() {
+                p.max_ws_blocks = v as u32;
+            }
+        }
+        let Some(p) = st.params else {
+            return Ok(());
+        };
+        let (max, mode) = self.config_write_same(&p, true);
+        let shift = p.block_len.trailing_zeros().clamp(9, 12);
+        disk.update_limits(
+            |l| l.set_max_write_zeroes_sectors(max << (shift - 9)),
+            || {
+                self.max_ws_blocks.store(max, Ordering::Relaxed);
+                self.zero_mode.store(mode as u8, Ordering::Relaxed);
+            },
+        )
     }
 }
 
@@ -1127,15 +1631,20 @@ impl UpperDriver for Sd {
                 _index: index,
                 removable: info.removable,
                 scsi_level: info.scsi_level,
+                dev_type: info.dev_type,
                 protect,
                 block_shift: AtomicU32::new(9),
                 fua: AtomicBool::new(false),
-                unmap: AtomicBool::new(false),
+                prov_mode: AtomicU8::new(ProvMode::Full as u8),
+                zero_mode: AtomicU8::new(ZeroMode::Write as u8),
+                max_ws_blocks: AtomicU32::new(0),
+                no_write_same: AtomicBool::new(false),
+                ws16: AtomicBool::new(false),
+                knobs: Knobs::new(),
                 wce: AtomicBool::new(false),
                 rcd: AtomicBool::new(false),
                 cache_override: AtomicBool::new(false),
                 lbpme: AtomicBool::new(false),
-                max_unmap_blocks: AtomicU32::new(0),
                 media_present: AtomicBool::new(true),
                 write_prot: AtomicBool::new(false),
                 sectors: AtomicU64::new(0),
@@ -1144,6 +1653,7 @@ impl UpperDriver for Sd {
                     openers: 0,
                     pin: None,
                     seen: None,
+                    params: None,
                 }),
             }),
             GFP_KERNEL,
@@ -1185,6 +1695,20 @@ impl UpperDriver for Sd {
             sd.notice(format_args!("Synchronizing SCSI cache"));
             let _ = sd.sync_cache();
         }
+        // Spin down where the attributes ask for it, as the C sd does:
+        // `manage_system_start_stop` unless rebooting, `manage_shutdown`
+        // at power-off.
+        let going = blk::system_going();
+        if (going != blk::SystemGoing::Restart && sd.knobs.manage_system.load(Ordering::Relaxed))
+            || (going == blk::SystemGoing::PowerOff
+                && sd.knobs.manage_shutdown.load(Ordering::Relaxed))
+        {
+            sd.notice(format_args!("Stopping disk"));
+            let cdb = cdb::start_stop_unit(false, false, false);
+            if !matches!(sd.exec(&cdb, &mut [], RETRIES, 0), Ok(r) if r.good) {
+                sd.warn(format_args!("START STOP UNIT (stop) failed"));
+            }
+        }
     }
 
     fn remove(&self, mut data: KBox<SdData>) {
@@ -1208,6 +1732,10 @@ impl UpperDriver for Sd {
         cmd: &mut scsi_rs::CmdSetup<'_>,
     ) -> Result {
         let sd = data.disk.data();
+        let retries = sd.knobs.max_retries.load(Ordering::Relaxed);
+        if retries != FS_RETRIES {
+            cmd.set_retries(u32::try_from(retries).ok());
+        }
         match rq.op() {
             op @ (ReqOp::Read | ReqOp::Write) => {
                 let (lba, blocks) = sd.blocks_of(rq)?;
@@ -1220,17 +1748,42 @@ impl UpperDriver for Sd {
                 let c = cdb::rw(dir, lba, blocks, fua, false);
                 cmd.set_cdb(c.as_bytes())
             }
-            ReqOp::Discard if sd.unmap.load(Ordering::Relaxed) => {
+            ReqOp::Discard => {
                 let (lba, blocks) = sd.blocks_of(rq)?;
-                let params = cdb::unmap_param_single(lba, blocks);
-                cmd.set_payload(&params)?;
-                cmd.set_cdb(&cdb::unmap(params.len() as u16))
+                match ProvMode::from_u8(sd.prov_mode.load(Ordering::Relaxed)) {
+                    ProvMode::Unmap => {
+                        let params = cdb::unmap_param_single(lba, blocks);
+                        cmd.set_payload(&params)?;
+                        cmd.set_cdb(&cdb::unmap(params.len() as u16))
+                    }
+                    ProvMode::Ws16 => sd.write_same(cmd, lba, blocks, true, true),
+                    ProvMode::Ws10 => sd.write_same(cmd, lba, blocks, false, true),
+                    ProvMode::Zero => sd.write_same(cmd, lba, blocks, false, false),
+                    ProvMode::Full | ProvMode::Disabled => Err(not_supported()),
+                }
+            }
+            ReqOp::WriteZeroes => {
+                let (lba, blocks) = sd.blocks_of(rq)?;
+                if !rq.no_unmap() {
+                    match ZeroMode::from_u8(sd.zero_mode.load(Ordering::Relaxed)) {
+                        ZeroMode::Ws16Unmap => return sd.write_same(cmd, lba, blocks, true, true),
+                        ZeroMode::Ws10Unmap => return sd.write_same(cmd, lba, blocks, false, true),
+                        ZeroMode::Write | ZeroMode::Ws => {}
+                    }
+                }
+                if sd.no_write_same.load(Ordering::Relaxed) {
+                    return Err(not_supported());
+                }
+                let ws16 = sd.ws16.load(Ordering::Relaxed)
+                    || lba > u64::from(u32::MAX)
+                    || blocks > MAX_WS10_BLOCKS;
+                sd.write_same(cmd, lba, blocks, ws16, false)
             }
             ReqOp::Flush => {
                 cmd.set_data_len(0);
                 cmd.set_cdb(&cdb::synchronize_cache_10(0, 0, false))
             }
-            _ => Err(Error::from_errno(-(kernel::bindings::EOPNOTSUPP as c_int))),
+            _ => Err(not_supported()),
         }
     }
 

@@ -117,6 +117,24 @@ void scsi_rs_cmd_done(struct scsi_rs_cmd *cmd);
 #define SCSI_RS_MAX_PAYLOAD	64
 int scsi_rs_cmd_set_payload(struct scsi_rs_cmd *cmd, const void *buf, __u32 len);
 
+/*
+ * Upper drivers, from init_command: the command sends LEN bytes of zeroes
+ * (1 .. PAGE_SIZE, from the kernel's zero page) instead of the request's
+ * data: the block of a WRITE SAME that zeroes or deallocates. Sets sgl,
+ * sg_count, data_len and dir (to the device). 0, or -EINVAL. Added within
+ * version 2, as scsi_rs_cmd_set_payload.
+ */
+int scsi_rs_cmd_set_zeroes(struct scsi_rs_cmd *cmd, __u32 len);
+
+/*
+ * Upper drivers, from init_command: how often the core retries the command
+ * of a file-system request where a retry is allowed (unit attention,
+ * aborted command, transport errors; default 5); a negative ALLOWED means
+ * no limit. Busy and queue-full answers are retried apart from this. 0, or
+ * -EINVAL. Added within version 2, as scsi_rs_cmd_set_payload.
+ */
+int scsi_rs_cmd_set_retries(struct scsi_rs_cmd *cmd, int allowed);
+
 /* ------------------------------------------------------------------------
  * Host-adapter drivers and hosts
  */

@@ -612,6 +612,33 @@ pub const fn write_same_16(lba: u64, blocks: u32, unmap: bool) -> [u8; 16] {
     c
 }
 
+/// REPORT SUPPORTED OPERATION CODES asking about one operation code
+/// without service action (REPORTING OPTIONS 001b), `alloc` bytes.
+pub const fn report_supported_opcode(op: u8, alloc: u32) -> [u8; 12] {
+    let a = alloc.to_be_bytes();
+    [
+        MAINTENANCE_IN,
+        MI_REPORT_SUPPORTED_OPERATION_CODES,
+        0x01,
+        op,
+        0,
+        0,
+        a[0],
+        a[1],
+        a[2],
+        a[3],
+        0,
+        0,
+    ]
+}
+
+/// Whether a one-command answer of REPORT SUPPORTED OPERATION CODES says
+/// the command is supported (SUPPORT field, byte 1 bits 1:0 both set:
+/// "supported as the standard defines it", as the C stack reads it).
+pub fn opcode_supported(answer: &[u8]) -> bool {
+    answer.get(1).is_some_and(|b| b & 0x03 == 0x03)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -817,5 +844,27 @@ mod tests {
         assert_eq!(cdb_len(&[0x7f, 0, 0, 0, 0, 0, 0, 0x18]), Some(32));
         assert_eq!(cdb_len(&[0x7f, 0, 0]), None);
         assert_eq!(cdb_len(&[]), None);
+    }
+
+    #[test]
+    fn write_same_cdbs() {
+        let c = write_same_10(0x0102_0304, 0x0506, true);
+        assert_eq!(c, [0x41, 0x08, 1, 2, 3, 4, 0, 5, 6, 0]);
+        assert_eq!(cdb_len(&c), Some(10));
+        let c = write_same_16(0x1122_3344_5566_7788, 0x0a0b_0c0d, false);
+        assert_eq!(c[0], 0x93);
+        assert_eq!(c[1], 0);
+        assert_eq!(&c[2..10], &[0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+        assert_eq!(&c[10..14], &[0x0a, 0x0b, 0x0c, 0x0d]);
+        assert_eq!(write_same_16(0, 1, true)[1], 0x08);
+    }
+
+    #[test]
+    fn report_one_opcode() {
+        let c = report_supported_opcode(WRITE_SAME_16, 512);
+        assert_eq!(c, [0xa3, 0x0c, 0x01, 0x93, 0, 0, 0, 0, 2, 0, 0, 0]);
+        assert!(opcode_supported(&[0, 0x03, 0, 16]));
+        assert!(!opcode_supported(&[0, 0x01]));
+        assert!(!opcode_supported(&[0]));
     }
 }

@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Drop-in check: the same QEMU devices look the same to the tools under the
 # C stack (scsi_mod + virtio_scsi + sd_mod + sr_mod) and under ours, in one boot:
-# lsscsi, lsscsi -H, lsscsi -l, and the common sysfs attributes with their
-# permissions.
+# lsscsi, lsscsi -H, lsscsi -l, the common sysfs attributes with their
+# permissions, the scsi_disk class and the disk's queue.
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 12
 
 ATTRS="type scsi_level vendor model rev state timeout queue_depth queue_type device_blocked modalias rescan delete"
 HATTRS="proc_name can_queue cmd_per_lun sg_tablesize unique_id scan state"
@@ -34,6 +34,16 @@ snapshot() {
 	# Paths: hostN under the PCI function, targetH:C:T, H:C:T:L, block/sdX.
 	readlink -f /sys/bus/scsi/devices/$h | sed 's|/host[0-9]*/|/hostN/|; s|target[0-9]*:|targetN:|; s|/[0-9]*:0:0:0|/N:0:0:0|' >"$out/path"
 	ls /sys/bus/scsi/devices/$h/block >"$out/block"
+	# The scsi_disk class's attributes (names, modes, values) and the
+	# disk's queue (limits, discard and write zeroes as sd configures them).
+	for f in /sys/class/scsi_disk/$h/*; do
+		[ -f "$f" ] && [ ! -L "$f" ] && [ "${f##*/}" != uevent ] || continue
+		printf '%s %s %s\n' "${f##*/}" "$(stat -c %A "$f")" "$(cat "$f" 2>&1)"
+	done >"$out/disk-attrs"
+	for f in /sys/bus/scsi/devices/$h/block/*/queue/*; do
+		[ -f "$f" ] || continue
+		printf '%s %s %s\n' "${f##*/}" "$(stat -c %A "$f")" "$(cat "$f" 2>&1)"
+	done >"$out/queue-attrs"
 	ls -d /sys/class/scsi_device/$h /sys/class/scsi_disk/$h 2>/dev/null | sed 's|/[0-9]*:0:0:0|/N:0:0:0|' >"$out/classes"
 }
 
@@ -49,7 +59,7 @@ check "our stack: modprobe virtio_scsi_rs sd_mod_rs sr_mod_rs" bash -c "modprobe
 wait_for 30 disk_node
 wait_for 30 node_of 1
 snapshot /tmp/rs
-for f in lsscsi lsscsi-H sdev-attrs host-attrs path; do
+for f in lsscsi lsscsi-H sdev-attrs host-attrs path disk-attrs queue-attrs; do
 	# The host number differs between the two loads; normalise it.
 	sed -i 's/\[[0-9]*:/[N:/; s/^\[\([0-9]*\)\]/[N]/; s/host[0-9]*/hostN/' /tmp/c/$f /tmp/rs/$f
 	if diff -u /tmp/c/$f /tmp/rs/$f >/tmp/diff.$f; then

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 49
+ktap_set_plan 60
 
 unload_all
 kmemleak_clear
@@ -107,6 +107,45 @@ check "the discarded MiB reads back as zeroes" \
 	bash -c "dd if=$D bs=1M skip=200 count=1 iflag=direct status=none | cmp -s - <(head -c 1048576 /dev/zero)"
 check "the disk's statistics count completed discards" \
 	bash -c "test \$(awk '{ print \$12 }' /sys/block/${D#/dev/}/stat) -gt 0"
+
+# Write zeroes through WRITE SAME, and the scsi_disk attributes that
+# choose the commands (test_compat compares their values with the C sd's).
+SQ=/sys/block/${D#/dev/}/queue
+zeroes_at() { dd if=$D bs=1M skip=$1 count=1 iflag=direct status=none | cmp -s - <(head -c 1048576 /dev/zero); }
+random_at() { dd if=/tmp/rnd of=$D bs=1M seek=$1 count=1 oflag=direct status=none; }
+export D
+export -f zeroes_at
+ORIG_WS=$(cat $SDC/max_write_same_blocks)
+check "write zeroes through WRITE SAME: write_zeroes_max_bytes > 0, max_write_same_blocks $ORIG_WS, zeroing_mode $(cat $SDC/zeroing_mode)" \
+	bash -c "[ \$(cat $SQ/write_zeroes_max_bytes) -gt 0 ] && [ $ORIG_WS -gt 0 ] && [ \$(cat $SDC/zeroing_mode) != write ]"
+random_at 210
+check "BLKZEROOUT (blkdiscard -z) of a written MiB: it reads back as zeroes" \
+	bash -c "blkdiscard -z -o $((210 << 20)) -l $((1 << 20)) $D && zeroes_at 210"
+random_at 211
+check "fallocate --punch-hole (write zeroes without fallback: only WRITE SAME does it) zeroes a MiB" \
+	bash -c "fallocate --punch-hole --keep-size -o $((211 << 20)) -l $((1 << 20)) $D && zeroes_at 211"
+for m in writesame_16 writesame_10 writesame_zero; do
+	random_at 212
+	check "provisioning_mode $m: blkdiscard of a written MiB makes zeroes" \
+		bash -c "echo $m >$SDC/provisioning_mode && [ \$(cat $SDC/provisioning_mode) = $m ] && [ \$(cat $SQ/discard_max_bytes) -gt 0 ] &&
+			blkdiscard -o $((212 << 20)) -l $((1 << 20)) $D && zeroes_at 212"
+done
+check "provisioning_mode: an unknown mode is refused, unmap is taken back" \
+	bash -c "! echo sideways 2>/dev/null >$SDC/provisioning_mode && echo unmap >$SDC/provisioning_mode && [ \$(cat $SDC/provisioning_mode) = unmap ]"
+random_at 213
+check "max_write_same_blocks 0: write zeroes off; blkdiscard -z still zeroes (the block layer writes them), a hole punch fails" \
+	bash -c "echo 0 >$SDC/max_write_same_blocks && [ \$(cat $SQ/write_zeroes_max_bytes) = 0 ] && [ \$(cat $SDC/max_write_same_blocks) = 0 ] &&
+		blkdiscard -z -o $((213 << 20)) -l $((1 << 20)) $D && zeroes_at 213 &&
+		! fallocate --punch-hole --keep-size -o $((213 << 20)) -l 4096 $D 2>/dev/null"
+check "max_write_same_blocks 65535: on again with that limit; $ORIG_WS restores it" \
+	bash -c "echo 65535 >$SDC/max_write_same_blocks && [ \$(cat $SQ/write_zeroes_max_bytes) = $((65535 * 512)) ] &&
+		echo $ORIG_WS >$SDC/max_write_same_blocks && [ \$(cat $SDC/max_write_same_blocks) = $ORIG_WS ]"
+check "max_retries: -1 and 0..5 taken, 6 refused, 5 back" \
+	bash -c "echo -1 >$SDC/max_retries && [ \$(cat $SDC/max_retries) = -1 ] && echo 0 >$SDC/max_retries &&
+		! echo 6 2>/dev/null >$SDC/max_retries && echo 5 >$SDC/max_retries && [ \$(cat $SDC/max_retries) = 5 ]"
+check "root without CAP_SYS_ADMIN: provisioning_mode refused (EACCES), max_retries taken" \
+	bash -c "setpriv --bounding-set=-sys_admin bash -c 'echo full >$SDC/provisioning_mode' 2>&1 | grep -q 'Permission denied' &&
+		[ \$(cat $SDC/provisioning_mode) = unmap ] && setpriv --bounding-set=-sys_admin bash -c 'echo 5 >$SDC/max_retries'"
 
 # Bad input: errors, never an oops.
 check "a read past the end gets nothing" \

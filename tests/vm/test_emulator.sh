@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 65
+ktap_set_plan 70
 
 P=/sys/module/scsi_emu_rs/parameters
 emu_host() { ls /sys/devices/scsi_emu_rs 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
@@ -199,6 +199,32 @@ check "TEST UNIT READY is not an 0x28: it passes" sg_turs $SGD
 echo 0 >$P/every_nth
 check "every_nth=0: reads work again" \
 	bash -c "dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
+
+# --- Write zeroes: WRITE SAME, and the fallback when the device rejects it ---
+SDC=/sys/class/scsi_disk/$DL WZ=/sys/block/${D#/dev/}/queue/write_zeroes_max_bytes
+zeroes_256k_at() { dd if=$D bs=256k skip=$1 count=1 iflag=direct status=none | cmp -s - <(head -c 262144 /dev/zero); }
+export D
+export -f zeroes_256k_at
+dd if=/tmp/rnd of=$D bs=64k oflag=direct status=none
+check "write zeroes through WRITE SAME(16) (REPORT SUPPORTED OPERATION CODES lists it): blkdiscard -z zeroes 256 KiB" \
+	bash -c "[ \$(cat $WZ) -gt 0 ] && [ \$(cat $SDC/zeroing_mode) = writesame ] && blkdiscard -z -o 0 -l 262144 $D && zeroes_256k_at 0"
+log_mark
+echo 0x93 >$P/fail_opcode
+echo 5,20,0 >$P/fail_sense
+echo 1 >$P/every_nth
+run blkdiscard -z -o 262144 -l 262144 $D
+echo 0 >$P/every_nth
+said=$(log_since | grep -c 'write zeroes not supported by the device: disabled')
+check "WRITE SAME(16) rejected (ILLEGAL REQUEST, invalid opcode): blkdiscard -z still zeroes, by writing zeroes" \
+	bash -c "[ $RC = 0 ] && zeroes_256k_at 1 && [ $said = 1 ]"
+check "write zeroes stays off: write_zeroes_max_bytes 0, max_write_same_blocks 0, also after a rescan" \
+	bash -c "[ \$(cat $WZ) = 0 ] && [ \$(cat $SDC/max_write_same_blocks) = 0 ] && echo 1 >/sys/bus/scsi/devices/$DL/rescan && [ \$(cat $WZ) = 0 ]"
+check "max_write_same_blocks 128 turns it on again: blkdiscard -z of 256 KiB works (four commands)" \
+	bash -c "echo 128 >$SDC/max_write_same_blocks && [ \$(cat $WZ) = 65536 ] && blkdiscard -z -o 524288 -l 262144 $D && zeroes_256k_at 2"
+check "the data around the zeroed ranges is intact" \
+	bash -c "dd if=$D bs=64k skip=12 count=52 iflag=direct status=none | cmp -s - <(dd if=/tmp/rnd bs=64k skip=12 count=52 status=none)"
+echo 3,11,0 >$P/fail_sense
+echo 0x28 >$P/fail_opcode
 
 # --- REPORTED LUNS DATA HAS CHANGED: the core rescans the target ---
 # LUN 1 is deleted through sysfs; then LUN 0 answers one TEST UNIT READY
