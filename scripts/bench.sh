@@ -20,7 +20,14 @@
 #   BENCH_SCHED    I/O scheduler in the guest (default none; "default" keeps it)
 #   BENCH_TIMEOUT  VM timeout in seconds (default computed from ROUNDS/RUNTIME)
 #   BENCH_ONLY     extended regex: run only the matching workloads
-#   BENCH_CPUS     fio --cpus_allowed in the guest (e.g. 0; default: any)
+#   BENCH_CPUS     fio --cpus_allowed in the guest (default 0: fio submits
+#                  from, and the interrupt of its hardware queue completes
+#                  on, guest CPU 0 in every sample; "any": unpinned)
+#   BENCH_QEMU_CPUS  host CPUs QEMU runs on (taskset; default 0: all its
+#                  threads share one host CPU, so handing an I/O from the
+#                  vCPU thread to QEMU's I/O thread and back is a context
+#                  switch on an awake CPU rather than a cross-CPU wake-up;
+#                  "any" leaves QEMU unpinned)
 #   BENCH_CLOCK    icount (default): QEMU -icount shift=0,sleep=on: while
 #                  the guest runs, its clock advances one nanosecond per
 #                  guest instruction, so what the stacks cost in guest CPU
@@ -71,6 +78,9 @@ BENCH_SCHED=${BENCH_SCHED:-none}
 BENCH_CLOCK=${BENCH_CLOCK:-icount}
 BENCH_RAW_CACHE=${BENCH_RAW_CACHE:-writeback}
 BENCH_NULL_ZEROES=${BENCH_NULL_ZEROES:-off}
+BENCH_QEMU_CPUS=${BENCH_QEMU_CPUS:-0}
+BENCH_CPUS=${BENCH_CPUS:-0}
+[ "$BENCH_CPUS" = any ] && BENCH_CPUS=
 for v in ROUNDS RUNTIME; do
 	[[ "${!v}" =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || die "$v must be a positive integer, not '${!v}'"
 done
@@ -81,6 +91,9 @@ case "$BENCH_CLOCK" in wall | icount) ;; *) die "BENCH_CLOCK must be wall or ico
 [[ "$BENCH_SCHED" =~ ^[a-z0-9_-]+$ ]] || die "BENCH_SCHED: bad scheduler name '$BENCH_SCHED'"
 [[ "${BENCH_ONLY:-}" =~ ^[][A-Za-z0-9_|.*+^$()-]*$ ]] || die "BENCH_ONLY: characters outside a simple regex: '$BENCH_ONLY'"
 [[ "${BENCH_CPUS:-}" =~ ^[0-9,-]*$ ]] || die "BENCH_CPUS: a CPU list (0,1 or 0-1), not '$BENCH_CPUS'"
+[[ "$BENCH_QEMU_CPUS" =~ ^([0-9][0-9,-]*|any)$ ]] || die "BENCH_QEMU_CPUS: a host CPU list or any, not '$BENCH_QEMU_CPUS'"
+QPIN=()
+[ "$BENCH_QEMU_CPUS" = any ] || QPIN=(--qemu-cpus "$BENCH_QEMU_CPUS")
 if [ -n "$KDIR$STAGE" ] && { [ -z "$KDIR" ] || [ -z "$STAGE" ]; }; then
 	die "--kernel-dir and --stage go together"
 fi
@@ -136,13 +149,13 @@ out=$RUNDIR/results/bench-$stamp
 	echo "stage=$STAGE"
 	echo "qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n1)"
 	echo "host_cpus=$(nproc) host_load=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_cache=$CACHE raw_aio=$BENCH_AIO null_read_zeroes=$BENCH_NULL_ZEROES clock=$BENCH_CLOCK timeout=$TIMEOUT"
+	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_cache=$CACHE raw_aio=$BENCH_AIO null_read_zeroes=$BENCH_NULL_ZEROES clock=$BENCH_CLOCK qemu_cpus=$BENCH_QEMU_CPUS fio_cpus=${BENCH_CPUS:-any} timeout=$TIMEOUT"
 } >"$out.meta"
 
 say "$ROUNDS round(s) x 2 stacks x 10 samples of ${RUNTIME}s; VM timeout ${TIMEOUT}s; results -> $out.*"
 rc=0
 "$HERE/vm.sh" --kernel-dir "$KDIR" --stage "$STAGE" --stack rs --rundir "$RUNDIR" \
-	--mem 2G --timeout "$TIMEOUT" --qemu-args "${QARGS[*]}" \
+	--mem 2G --timeout "$TIMEOUT" --qemu-args "${QARGS[*]}" "${QPIN[@]}" \
 	--cmd "RUNTIME=$RUNTIME BENCH_SCHED=$BENCH_SCHED BENCH_ONLY='${BENCH_ONLY:-}' BENCH_CPUS='${BENCH_CPUS:-}' bench $ROUNDS" || rc=$?
 if [ -f "$RUNDIR/console.log" ]; then
 	cp "$RUNDIR/console.log" "$out.log"

@@ -19,6 +19,8 @@
 #   --timeout SECS     with --cmd: kill QEMU after SECS (default 900) -> exit 124
 #   --mem, --smp       guest RAM (default 1G) and vCPUs (default 2)
 #   --append ARGS      extra kernel command-line arguments
+#   --qemu-cpus LIST   run QEMU (all its threads) on these host CPUs only
+#                      (taskset -c LIST; e.g. 0)
 #   --qemu-args ARGS   extra QEMU arguments, appended to the command line
 #                      after the built-in devices; split at white space (no
 #                      quoting, no globbing); may be given more than once.
@@ -133,6 +135,7 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
 	--mem) MEM=${2:?--mem needs a size}; shift 2 ;;
 	--smp) SMP=${2:?--smp needs a count}; shift 2 ;;
+	--qemu-cpus) QEMU_CPUS=${2:?--qemu-cpus needs a CPU list}; shift 2 ;;
 	--append) APPEND=${2?--append needs arguments}; shift 2 ;;
 	--qemu-args)
 		# -d '': all lines, not only the first (read then returns 1 at EOF).
@@ -243,6 +246,12 @@ QEMU=(
 if [ ${#QEMU_EXTRA[@]} -gt 0 ]; then
 	QEMU+=("${QEMU_EXTRA[@]}")
 	say "extra QEMU arguments: ${QEMU_EXTRA[*]}"
+fi
+if [ -n "${QEMU_CPUS:-}" ]; then
+	[[ "$QEMU_CPUS" =~ ^[0-9][0-9,-]*$ ]] || die "--qemu-cpus: a CPU list (0 or 0,1 or 0-1), not '$QEMU_CPUS'"
+	command -v taskset >/dev/null || die "--qemu-cpus needs taskset (util-linux)"
+	QEMU=(taskset -c "$QEMU_CPUS" "${QEMU[@]}")
+	say "QEMU runs on host CPU(s) $QEMU_CPUS"
 fi
 
 qpid='' rpid=''
