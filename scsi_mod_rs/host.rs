@@ -18,8 +18,12 @@ use kernel::prelude::*;
 use kernel::sync::Mutex;
 use kernel::types::Opaque;
 
-/// Scatter-gather entries the core reserves per command at most.
+/// Scatter-gather entries of a command at most.
 pub(crate) const MAX_SG: u32 = 256;
+/// Scatter-gather entries inside each request's private data; a command
+/// with more segments chains tables from the kernel's sg pools (the C core
+/// keeps two inline as well), so that the per-request memory stays small.
+const SG_INLINE: u32 = 2;
 /// `REQ_OP_MASK`: the operation bits of `cmd_flags`.
 pub(crate) const REQ_OP_MASK: u32 = 0xff;
 /// Retries of a file-system command.
@@ -200,11 +204,20 @@ pub(crate) struct Pdu {
     /// Data the upper driver sends instead of the request's (see
     /// `scsi_rs_cmd_set_payload`).
     pub(crate) payload: [u8; api::SCSI_RS_MAX_PAYLOAD as usize],
+    /// The command's scatter-gather table: the inline entries, chained to
+    /// pool chunks for a longer list. `orig_nents` is 0 when nothing is
+    /// mapped.
+    pub(crate) sgt: bindings::sg_table,
+}
+
+/// Inline scatter-gather entries of a host's requests.
+fn sg_inline(lim: &Limits) -> u32 {
+    lim.sg_tablesize.clamp(1, SG_INLINE)
 }
 
 /// Bytes of private data per request for a host.
 pub(crate) fn cmd_size(lim: &Limits, priv_size: u32) -> u32 {
-    let sg = lim.sg_tablesize.min(MAX_SG) as usize * size_of::<bindings::scatterlist>();
+    let sg = sg_inline(lim) as usize * size_of::<bindings::scatterlist>();
     let base = size_of::<Pdu>() + sg;
     let base = (base + 15) & !15;
     (base + priv_size as usize) as u32
@@ -221,10 +234,53 @@ pub(crate) unsafe fn pdu<'a>(rq: *mut bindings::request) -> &'a mut Pdu {
     unsafe { &mut *bindings::blk_mq_rq_to_pdu(rq).cast::<Pdu>() }
 }
 
+/// The inline scatter-gather entries (at least one).
 fn sg_table(pdu: &mut Pdu) -> *mut bindings::scatterlist {
     // SAFETY: the table follows the Pdu within the request's private data
     // (see `cmd_size`).
     unsafe { (pdu as *mut Pdu).add(1).cast() }
+}
+
+/// Maps the request's `nsegs` data segments into the command's table,
+/// chaining pool chunks after the `inline` entries. The number of entries
+/// used, or `ENOMEM` (the pools are atomic and may run dry).
+///
+/// # Safety
+///
+/// `rq` is the request of `pdu`, on queue `q`, with `nsegs` physical
+/// segments (`nsegs >= 1`); nothing is mapped (`sgt.orig_nents == 0`).
+unsafe fn map_sg(
+    pdu: &mut Pdu,
+    q: *mut bindings::request_queue,
+    rq: *mut bindings::request,
+    nsegs: u32,
+    inline: u32,
+) -> Result<u32> {
+    let first = sg_table(pdu);
+    pdu.sgt.sgl = first;
+    // SAFETY: `first` has `inline` entries in the private data; the pool
+    // chunks are freed by `unmap_sg`.
+    let ret =
+        unsafe { bindings::sg_alloc_table_chained(&mut pdu.sgt, nsegs as c_int, first, inline) };
+    if ret != 0 {
+        pdu.sgt = zeroed();
+        return Err(ENOMEM);
+    }
+    let mut last: *mut bindings::scatterlist = ptr::null_mut();
+    // SAFETY: the table has `nsegs` entries, the request's segments as
+    // counted against the queue limits we set.
+    let n = unsafe { bindings::__blk_rq_map_sg(q, rq, pdu.sgt.sgl, &mut last) };
+    Ok(n as u32)
+}
+
+/// Gives back the pool chunks of a command's table, if any.
+fn unmap_sg(pdu: &mut Pdu, inline: u32) {
+    if pdu.sgt.orig_nents != 0 {
+        // SAFETY: the table was set up by `map_sg` with the same `inline`
+        // count, and is freed once (reset below).
+        unsafe { bindings::sg_free_table_chained(&mut pdu.sgt, inline) };
+        pdu.sgt = zeroed();
+    }
 }
 
 fn lld_area(pdu: &mut Pdu, sg_entries: u32) -> *mut c_void {
@@ -324,27 +380,35 @@ unsafe extern "C" fn queue_rq(
     } else if data_len == 0 {
         c.dir = api::SCSI_RS_DIR_NONE as u8;
     }
-    let entries = host.lim.sg_tablesize.min(MAX_SG);
-    let sgl = sg_table(pdu);
+    let inline = sg_inline(&host.lim);
+    // Every dispatch starts unmapped: each way out of a dispatch (an error
+    // here, the completion) gives the chunks back.
+    pdu.sgt = zeroed();
     let c = &mut pdu.cmd;
     c.sgl = ptr::null_mut();
     c.sg_count = 0;
     c.data_len = data_len;
     let nsegs = u32::from(r.nr_phys_segments);
     if data_len != 0 && nsegs != 0 {
-        if nsegs > entries {
+        if nsegs > host.lim.sg_tablesize.min(MAX_SG) {
             return end_prep_error(sdev, STS_IOERR);
         }
-        let mut last: *mut bindings::scatterlist = ptr::null_mut();
-        // SAFETY: `sgl` has room for `entries >= nsegs` entries; the
-        // request's segments were counted against the queue limits we set.
-        let n = unsafe {
-            bindings::sg_init_table(sgl, nsegs);
-            bindings::__blk_rq_map_sg(q, rq, sgl, &mut last)
-        };
-        c.sgl = sgl;
-        c.sg_count = n as u16;
+        // SAFETY: our request on `q`, with `nsegs >= 1` segments, unmapped.
+        match unsafe { map_sg(pdu, q, rq, nsegs, inline) } {
+            Ok(n) => {
+                pdu.cmd.sgl = pdu.sgt.sgl;
+                pdu.cmd.sg_count = n as u16;
+            }
+            Err(_) => {
+                // Out of pool memory: blk-mq dispatches it again later.
+                if let Some(s) = sdev {
+                    s.inflight.fetch_sub(1, Ordering::AcqRel);
+                }
+                return STS_RESOURCE;
+            }
+        }
     }
+    let c = &mut pdu.cmd;
     if let Some(sdev) = sdev {
         c.channel = sdev.channel;
         c.id = sdev.id;
@@ -361,6 +425,7 @@ unsafe extern "C" fn queue_rq(
                 None => EIO.to_errno(),
             };
             if ret != 0 || c.cdb_len == 0 {
+                unmap_sg(pdu, inline);
                 if ret == EAGAIN.to_errno() {
                     sdev.inflight.fetch_sub(1, Ordering::AcqRel);
                     return STS_RESOURCE;
@@ -369,7 +434,7 @@ unsafe extern "C" fn queue_rq(
             }
         }
     }
-    let lld = lld_area(pdu, entries);
+    let lld = lld_area(pdu, inline);
     let c = &mut pdu.cmd;
     c.lld_priv = lld;
     // SAFETY: blk-mq's queue data for this call.
@@ -394,6 +459,7 @@ unsafe extern "C" fn queue_rq(
     // that stays valid until it is given back.
     let ret = unsafe { (drv.queuecommand)(host.hostdata, c) };
     if ret != api::SCSI_RS_QC_OK as c_int {
+        unmap_sg(pdu, inline);
         if let Some(sdev) = sdev {
             sdev.inflight.fetch_sub(1, Ordering::AcqRel);
             if ret == api::SCSI_RS_QC_DEVICE_BUSY as c_int {
@@ -451,6 +517,10 @@ pub unsafe extern "C" fn scsi_rs_cmd_set_payload(
     }
     // SAFETY: by the contract, checked non-null.
     let pdu = unsafe { setup_pdu(cmd) };
+    if pdu.sgt.orig_nents != 0 {
+        // It carries the request's data.
+        return EINVAL.to_errno();
+    }
     let n = len as usize;
     // SAFETY: the caller's buffer has `len` bytes; `n` fits the payload.
     let src = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), n) };
@@ -498,6 +568,10 @@ pub unsafe extern "C" fn scsi_rs_cmd_set_zeroes(cmd: *mut api::scsi_rs_cmd, len:
     }
     // SAFETY: by the contract, checked non-null.
     let pdu = unsafe { setup_pdu(cmd) };
+    if pdu.sgt.orig_nents != 0 {
+        // It carries the request's data.
+        return EINVAL.to_errno();
+    }
     let sgl = sg_table(pdu);
     // SAFETY: the table has room for one entry (every host has
     // `sg_tablesize >= 1`); the zero page is never freed and `len` fits it.
@@ -629,6 +703,11 @@ unsafe extern "C" fn complete(rq: *mut bindings::request) {
     let sdev: Option<&Sdev> = unsafe { (*q).queuedata.cast::<Sdev>().as_ref() };
     // SAFETY: our request.
     let pdu = unsafe { pdu(rq) };
+    // SAFETY: the tag set is inside a live host (it has requests).
+    let host = unsafe { Host::from_tag_set((*q).tag_set) };
+    // Whether it ends or is dispatched again (which maps it anew), the
+    // adapter is done with the table.
+    unmap_sg(pdu, sg_inline(&host.lim));
     if let Some(s) = sdev {
         s.inflight.fetch_sub(1, Ordering::AcqRel);
         s.iodone_cnt.fetch_add(1, Ordering::Relaxed);

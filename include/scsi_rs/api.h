@@ -90,7 +90,7 @@ struct scsi_rs_cmd {
 	__u64 lun;
 	__u32 tag;		/* unique within the host while in flight */
 	__u16 hwq;		/* hardware queue (0 .. nr_hw_queues - 1) */
-	__u16 sg_count;		/* entries in sgl */
+	__u16 sg_count;		/* entries in sgl (a chained list: sg_next) */
 	__u32 data_len;		/* bytes to transfer */
 	__u32 timeout_ms;
 	struct scatterlist *sgl;
@@ -111,7 +111,7 @@ void scsi_rs_cmd_done(struct scsi_rs_cmd *cmd);
  * (copied into the command; at most SCSI_RS_MAX_PAYLOAD) instead of the
  * request's data: the parameter list of an UNMAP for a discard, and the
  * like. Sets sgl, sg_count, data_len and dir (to the device). 0, or
- * -EINVAL for a bad length. Added within version 2: a module that uses it
+ * -EINVAL for a bad length or a request that carries data. Added within version 2: a module that uses it
  * needs a core that exports it (modprobe reports the unknown symbol).
  */
 #define SCSI_RS_MAX_PAYLOAD	64
