@@ -273,9 +273,7 @@ impl CmdSetup<'_> {
             Err(Error::from_errno(ret))
         }
     }
-}
 
-impl CmdSetup<'_> {
     /// Sends `len` bytes of zeroes (1 ..= `PAGE_SIZE`) instead of the
     /// request's data: the logical block of a WRITE SAME.
     pub fn set_zeroes(&mut self, len: u32) -> Result {

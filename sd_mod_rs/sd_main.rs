@@ -520,6 +520,10 @@ impl ZeroMode {
     fn from_u8(v: u8) -> Self {
         from_table(&ZERO_MODES, v, ZeroMode::Write)
     }
+
+    fn name(self) -> &'static str {
+        ZERO_MODES[self as usize].1
+    }
 }
 
 /// The index of `input` (one trailing newline allowed) in `names`, as
@@ -552,19 +556,10 @@ fn parse_bool(input: &[u8]) -> Result<bool> {
 /// `kstrtoint` takes it.
 fn parse_int(input: &[u8]) -> Result<i64> {
     let t = core::str::from_utf8(input).map_err(|_| EINVAL)?;
-    let t = t.strip_suffix('\n').unwrap_or(t);
-    let (neg, digits) = match t.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 18 {
-        return Err(EINVAL);
-    }
-    let mut v: i64 = 0;
-    for b in digits.bytes() {
-        v = v * 10 + i64::from(b - b'0');
-    }
-    Ok(if neg { -v } else { v })
+    t.strip_suffix('\n')
+        .unwrap_or(t)
+        .parse()
+        .map_err(|_| EINVAL)
 }
 
 impl SdDisk {
@@ -1433,7 +1428,7 @@ impl class::Attrs for Disk<SdDisk> {
             A::AppTagOwn => writeln!(out, "0"),
             A::ZeroingMode => {
                 let m = ZeroMode::from_u8(sd.zero_mode.load(Ordering::Relaxed));
-                writeln!(out, "{}", ZERO_MODES[m as usize].1)
+                writeln!(out, "{}", m.name())
             }
             A::MaxWriteSameBlocks => {
                 let n = if self.max_write_zeroes_sectors() == 0 {
