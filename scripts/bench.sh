@@ -23,6 +23,12 @@
 #   BENCH_CPUS     fio --cpus_allowed in the guest (default 0: fio submits
 #                  from, and the interrupt of its hardware queue completes
 #                  on, guest CPU 0 in every sample; "any": unpinned)
+#   BENCH_MEM      fio's I/O buffers in the guest: shared (default): one
+#                  tmpfs file written before the first round and mapped by
+#                  every sample, so that both stacks move the same physical
+#                  pages (how many of a 1 MiB buffer's pages are adjacent
+#                  decides whether it needs one request or two); malloc:
+#                  fresh buffers in every fio process (fio's default)
 #   BENCH_QEMU_CPUS  host CPUs QEMU runs on (taskset; default 0: all its
 #                  threads share one host CPU, so handing an I/O from the
 #                  vCPU thread to QEMU's I/O thread and back is a context
@@ -80,6 +86,7 @@ BENCH_RAW_CACHE=${BENCH_RAW_CACHE:-writeback}
 BENCH_NULL_ZEROES=${BENCH_NULL_ZEROES:-off}
 BENCH_QEMU_CPUS=${BENCH_QEMU_CPUS:-0}
 BENCH_CPUS=${BENCH_CPUS:-0}
+BENCH_MEM=${BENCH_MEM:-shared}
 [ "$BENCH_CPUS" = any ] && BENCH_CPUS=
 for v in ROUNDS RUNTIME; do
 	[[ "${!v}" =~ ^[0-9]+$ ]] && [ "${!v}" -gt 0 ] || die "$v must be a positive integer, not '${!v}'"
@@ -88,6 +95,7 @@ case "$BENCH_AIO" in threads | io_uring | native) ;; *) die "BENCH_AIO must be t
 case "$BENCH_RAW_CACHE" in none | writeback) ;; *) die "BENCH_RAW_CACHE must be none or writeback, not '$BENCH_RAW_CACHE'" ;; esac
 case "$BENCH_NULL_ZEROES" in on | off) ;; *) die "BENCH_NULL_ZEROES must be on or off, not '$BENCH_NULL_ZEROES'" ;; esac
 case "$BENCH_CLOCK" in wall | icount) ;; *) die "BENCH_CLOCK must be wall or icount, not '$BENCH_CLOCK'" ;; esac
+case "$BENCH_MEM" in shared | malloc) ;; *) die "BENCH_MEM must be shared or malloc, not '$BENCH_MEM'" ;; esac
 [[ "$BENCH_SCHED" =~ ^[a-z0-9_-]+$ ]] || die "BENCH_SCHED: bad scheduler name '$BENCH_SCHED'"
 [[ "${BENCH_ONLY:-}" =~ ^[][A-Za-z0-9_|.*+^$()-]*$ ]] || die "BENCH_ONLY: characters outside a simple regex: '$BENCH_ONLY'"
 [[ "${BENCH_CPUS:-}" =~ ^[0-9,-]*$ ]] || die "BENCH_CPUS: a CPU list (0,1 or 0-1), not '$BENCH_CPUS'"
@@ -149,14 +157,14 @@ out=$RUNDIR/results/bench-$stamp
 	echo "stage=$STAGE"
 	echo "qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n1)"
 	echo "host_cpus=$(nproc) host_load=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_cache=$CACHE raw_aio=$BENCH_AIO null_read_zeroes=$BENCH_NULL_ZEROES clock=$BENCH_CLOCK qemu_cpus=$BENCH_QEMU_CPUS fio_cpus=${BENCH_CPUS:-any} timeout=$TIMEOUT"
+	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_cache=$CACHE raw_aio=$BENCH_AIO null_read_zeroes=$BENCH_NULL_ZEROES clock=$BENCH_CLOCK qemu_cpus=$BENCH_QEMU_CPUS fio_cpus=${BENCH_CPUS:-any} fio_mem=$BENCH_MEM timeout=$TIMEOUT"
 } >"$out.meta"
 
 say "$ROUNDS round(s) x 2 stacks x 10 samples of ${RUNTIME}s; VM timeout ${TIMEOUT}s; results -> $out.*"
 rc=0
 "$HERE/vm.sh" --kernel-dir "$KDIR" --stage "$STAGE" --stack rs --rundir "$RUNDIR" \
 	--mem 2G --timeout "$TIMEOUT" --qemu-args "${QARGS[*]}" "${QPIN[@]}" \
-	--cmd "RUNTIME=$RUNTIME BENCH_SCHED=$BENCH_SCHED BENCH_ONLY='${BENCH_ONLY:-}' BENCH_CPUS='${BENCH_CPUS:-}' bench $ROUNDS" || rc=$?
+	--cmd "RUNTIME=$RUNTIME BENCH_SCHED=$BENCH_SCHED BENCH_ONLY='${BENCH_ONLY:-}' BENCH_CPUS='${BENCH_CPUS:-}' BENCH_MEM=$BENCH_MEM bench $ROUNDS" || rc=$?
 if [ -f "$RUNDIR/console.log" ]; then
 	cp "$RUNDIR/console.log" "$out.log"
 else
