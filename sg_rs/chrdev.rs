@@ -10,7 +10,6 @@
 //! All of sg_rs's `unsafe` code is here.
 
 use core::marker::PhantomData;
-use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::error::to_result;
 use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
@@ -19,7 +18,7 @@ use kernel::sync::Arc;
 use kernel::types::Opaque;
 
 use crate::chrdev_util::{
-    arc_into_raw, borrow_arc, drop_arc, file, from_err_ptr, ioctl_ret, len_or_errno,
+    borrow_arc, drop_arc, file, ioctl_ret, len_or_errno, GlueNode, GlueRegistration,
 };
 
 #[repr(C)]
@@ -212,6 +211,7 @@ unsafe extern "C" fn ioctl_tramp<T: File>(
 
 /// The sg region and class, with `T`'s file operations.
 pub(crate) struct Registration<T: File> {
+    _reg: GlueRegistration,
     _p: PhantomData<T>,
 }
 
@@ -228,31 +228,19 @@ impl<T: File> Registration<T> {
 
     /// Registers; one registration per module.
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: `OPS` is a promoted constant with static lifetime.
-        to_result(unsafe { sg_rs_chrdev_register(&Self::OPS) })?;
-        Ok(Self { _p: PhantomData })
-    }
-}
-
-impl<T: File> Drop for Registration<T> {
-    fn drop(&mut self) {
-        // SAFETY: registered in `new`; every node is gone (nodes live in
-        // driver data the core removes before the driver unregisters, and
-        // files pin the module).
-        unsafe { sg_rs_chrdev_unregister() };
+        Ok(Self {
+            // SAFETY: the glue's pair, once per module (the module's only
+            // `Registration`); `OPS` is a promoted constant.
+            _reg: unsafe {
+                GlueRegistration::new(sg_rs_chrdev_register, sg_rs_chrdev_unregister, &Self::OPS)
+            }?,
+            _p: PhantomData,
+        })
     }
 }
 
 /// One `sgN` node.
-pub(crate) struct Node {
-    raw: NonNull<c_void>,
-    index: u32,
-}
-
-// SAFETY: the glue's node functions may be called from any process context.
-unsafe impl Send for Node {}
-// SAFETY: `&self` only reads the index.
-unsafe impl Sync for Node {}
+pub(crate) struct Node(GlueNode);
 
 impl Node {
     /// Adds a node below `parent` (a SCSI device) whose files get `dev`.
@@ -261,26 +249,15 @@ impl Node {
         parent: *mut bindings::device,
         dev: Arc<T::Dev>,
     ) -> Result<Self> {
-        let mut index = 0;
-        // SAFETY: `parent` is a live device; the glue owns the reference
-        // from here on and gives it to `drop_arc` once.
-        let raw = unsafe { sg_rs_node_add(parent.cast(), arc_into_raw(dev), &mut index) };
-        Ok(Self {
-            raw: from_err_ptr(raw)?,
-            index: index as u32,
-        })
+        // SAFETY: the glue's node pair; `_reg` proves the region is
+        // registered with `drop_arc::<T::Dev>`; `parent` is a live device.
+        let node = unsafe { GlueNode::add(sg_rs_node_add, sg_rs_node_del, parent.cast(), dev) }?;
+        Ok(Self(node))
     }
 
     /// N of `sgN`.
     pub(crate) fn index(&self) -> u32 {
-        self.index
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        // SAFETY: added in `add`, removed once.
-        unsafe { sg_rs_node_del(self.raw.as_ptr()) };
+        self.0.index()
     }
 }
 

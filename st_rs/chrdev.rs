@@ -10,13 +10,11 @@
 //! is here.
 
 use core::marker::PhantomData;
-use core::ptr::NonNull;
 use kernel::bindings;
-use kernel::error::to_result;
 use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong, c_void};
 
 use crate::chrdev_util::{
-    arc_into_raw, borrow_arc, drop_arc, file, from_err_ptr, ioctl_ret, len_or_errno,
+    borrow_arc, drop_arc, file, ioctl_ret, len_or_errno, GlueNode, GlueRegistration,
 };
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -144,6 +142,7 @@ unsafe extern "C" fn ioctl_tramp<T: File>(p: *mut c_void, cmd: c_uint, arg: c_ul
 
 /// Major 9 and the `scsi_tape` class, with `T`'s file operations.
 pub(crate) struct Registration<T: File> {
+    _reg: GlueRegistration,
     _p: PhantomData<T>,
 }
 
@@ -159,31 +158,19 @@ impl<T: File> Registration<T> {
 
     /// Registers; one registration per module.
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: `OPS` is a promoted constant with static lifetime.
-        to_result(unsafe { st_rs_chrdev_register(&Self::OPS) })?;
-        Ok(Self { _p: PhantomData })
-    }
-}
-
-impl<T: File> Drop for Registration<T> {
-    fn drop(&mut self) {
-        // SAFETY: registered in `new`; every drive is gone (drives live in
-        // driver data the core removes before the driver unregisters, and
-        // open files pin the module).
-        unsafe { st_rs_chrdev_unregister() };
+        Ok(Self {
+            // SAFETY: the glue's pair, once per module (the module's only
+            // `Registration`); `OPS` is a promoted constant.
+            _reg: unsafe {
+                GlueRegistration::new(st_rs_chrdev_register, st_rs_chrdev_unregister, &Self::OPS)
+            }?,
+            _p: PhantomData,
+        })
     }
 }
 
 /// One drive's nodes.
-pub(crate) struct Tape {
-    raw: NonNull<c_void>,
-    index: u32,
-}
-
-// SAFETY: the glue's functions may be called from any process context.
-unsafe impl Send for Tape {}
-// SAFETY: `&self` only reads the index.
-unsafe impl Sync for Tape {}
+pub(crate) struct Tape(GlueNode);
 
 impl Tape {
     /// Adds the nodes below `parent` (a SCSI device) whose files get `dev`.
@@ -192,25 +179,14 @@ impl Tape {
         parent: *mut bindings::device,
         dev: Arc<T::Dev>,
     ) -> Result<Self> {
-        let mut index = 0;
-        // SAFETY: `parent` is a live device; the glue owns the reference
-        // from here on and gives it to `drop_arc` once.
-        let raw = unsafe { st_rs_tape_add(parent.cast(), arc_into_raw(dev), &mut index) };
-        Ok(Self {
-            raw: from_err_ptr(raw)?,
-            index: index as u32,
-        })
+        // SAFETY: the glue's tape pair; `_reg` proves the region is
+        // registered with `drop_arc::<T::Dev>`; `parent` is a live device.
+        let node = unsafe { GlueNode::add(st_rs_tape_add, st_rs_tape_del, parent.cast(), dev) }?;
+        Ok(Self(node))
     }
 
     /// N of `stN`.
     pub(crate) fn index(&self) -> u32 {
-        self.index
-    }
-}
-
-impl Drop for Tape {
-    fn drop(&mut self) {
-        // SAFETY: added in `add`, removed once.
-        unsafe { st_rs_tape_del(self.raw.as_ptr()) };
+        self.0.index()
     }
 }
