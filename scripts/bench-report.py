@@ -105,11 +105,35 @@ def parse_terse(line):
     return {
         "job": f[2],
         "side": side,
+        "disk_ios": disk_ios(f),
+        "fio_ios": float(f[base]) * 1024 / bs_bytes(f[2]) if bs_bytes(f[2]) else None,
         "iops": float(f[base + 2]),
         "bw_kib": float(f[base + 1]),
         "p50_us": pcts[50.0],
         "p99_us": pcts[99.0],
     }
+
+
+def disk_ios(f):
+    """Block requests the device completed during the sample (ramp included),
+    from fio's disk statistics at the end of the record
+    (name;read_ios;write_ios;read_merges;write_merges;read_ticks;write_ticks;
+    in_queue;util%), or None when fio printed none."""
+    d = f[-9:]
+    if len(f) < MIN_FIELDS + 9 or not d[-1].endswith("%"):
+        return None
+    try:
+        return int(d[1]) + int(d[2])
+    except ValueError:
+        return None
+
+
+def bs_bytes(job):
+    """The block size in a workload name such as read-1m-qd8, or None."""
+    m = re.search(r"-(\d+)([km])-", job)
+    if not m:
+        return None
+    return int(m.group(1)) * (1024 if m.group(2) == "k" else 1024 * 1024)
 
 
 def parse_log(lines):
@@ -252,9 +276,15 @@ def write_csv(rows, samples, path):
     spath = re.sub(r"\.csv$", "", path) + ".samples.csv"
     with open(spath, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["stack", "round", "backing", "workload", "side", "iops", "bw_kib_s", "p50_us", "p99_us"])
+        # disk_reqs_per_io: block requests (ramp included) per I/O fio
+        # counted (ramp excluded): constant for a workload unless the
+        # block layer split some of fio's I/Os.
+        w.writerow(["stack", "round", "backing", "workload", "side", "iops", "bw_kib_s", "p50_us", "p99_us",
+                    "disk_reqs_per_io"])
         for (stack, rnd, backing, workload), m in sorted(samples.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][3], kv[0][0])):
-            w.writerow([stack, rnd, backing, workload, m["side"], m["iops"], m["bw_kib"], m["p50_us"], m["p99_us"]])
+            per = m["disk_ios"] / m["fio_ios"] if m["disk_ios"] is not None and m["fio_ios"] else None
+            w.writerow([stack, rnd, backing, workload, m["side"], m["iops"], m["bw_kib"], m["p50_us"], m["p99_us"],
+                        fmt(per, 3)])
     return spath
 
 

@@ -42,13 +42,18 @@
 #                  wall: the guest's clock is the host's time throughout.
 #   BENCH_NULL_ZEROES  off (default): the null-co disk leaves read buffers
 #                  as they are (no host-side memset); on: it fills them
+#   BENCH_RAW_DIR  directory of the raw disk's file (default /dev/shm when
+#                  it is a tmpfs with 2 GiB free, else the run dir): in the
+#                  host's memory the raw disk never waits for the host's own
+#                  disk (writeback of dirty pages at moments that have
+#                  nothing to do with the stack being measured)
 #   BENCH_RAW_CACHE    writeback (default): the raw file goes through the
 #                  host's page cache; none: O_DIRECT on the host
 #
 # Disks added with vm.sh --qemu-args (bus scsi0.0):
 #   scsi-id 2  null-co, 1 GiB, read-zeroes=$BENCH_NULL_ZEROES
 #              serial RSNULL0001  (the stack alone)
-#   scsi-id 3  raw file <rundir>/bench-raw.img, 1 GiB sparse,
+#   scsi-id 3  raw file <raw dir>/bench-raw-<pid>.img, 1 GiB sparse,
 #              cache=$BENCH_RAW_CACHE, aio=$BENCH_AIO
 #              serial RSRAW0001   (with host I/O)
 #
@@ -126,15 +131,24 @@ fi
 KVER=$(cat "$KDIR/include/config/kernel.release")
 
 # ---- the raw bench file ---------------------------------------------------
-RAW=$RUNDIR/bench-raw.img
-rm -f "$RAW"
+if [ -z "${BENCH_RAW_DIR:-}" ]; then
+	BENCH_RAW_DIR=$RUNDIR
+	if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] &&
+		[ "$(df --output=avail -k /dev/shm 2>/dev/null | tail -n1)" -ge $((2 * 1024 * 1024)) ] 2>/dev/null; then
+		BENCH_RAW_DIR=/dev/shm
+	fi
+fi
+[ -d "$BENCH_RAW_DIR" ] || die "BENCH_RAW_DIR: no such directory: '$BENCH_RAW_DIR'"
+case "$BENCH_RAW_DIR" in *[[:space:]]* | *,*) die "BENCH_RAW_DIR must not contain white space or commas: '$BENCH_RAW_DIR'" ;; esac
+RAW=$BENCH_RAW_DIR/bench-raw-$$.img
+trap 'rm -f "$RAW"' EXIT # 1 GiB once prefilled, possibly in memory
 truncate -s 1G "$RAW"
 CACHE=$BENCH_RAW_CACHE
 if [ "$CACHE" = none ] && ! dd if="$RAW" of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null; then
 	# O_DIRECT unsupported by the run dir's file system (e.g. an old tmpfs).
 	CACHE=writeback
-	say "warning: O_DIRECT does not work in $RUNDIR; the raw disk uses cache=writeback (host page cache)"
-	[ "$BENCH_AIO" != native ] || die "BENCH_AIO=native needs O_DIRECT; use threads or another --rundir"
+	say "warning: O_DIRECT does not work in $BENCH_RAW_DIR; the raw disk uses cache=writeback (host page cache)"
+	[ "$BENCH_AIO" != native ] || die "BENCH_AIO=native needs O_DIRECT; use threads or another BENCH_RAW_DIR"
 fi
 
 # shellcheck disable=SC2054 # the commas are QEMU's option syntax
@@ -157,7 +171,7 @@ out=$RUNDIR/results/bench-$stamp
 	echo "stage=$STAGE"
 	echo "qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n1)"
 	echo "host_cpus=$(nproc) host_load=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_cache=$CACHE raw_aio=$BENCH_AIO null_read_zeroes=$BENCH_NULL_ZEROES clock=$BENCH_CLOCK qemu_cpus=$BENCH_QEMU_CPUS fio_cpus=${BENCH_CPUS:-any} fio_mem=$BENCH_MEM timeout=$TIMEOUT"
+	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_dir=$BENCH_RAW_DIR raw_cache=$CACHE raw_aio=$BENCH_AIO null_read_zeroes=$BENCH_NULL_ZEROES clock=$BENCH_CLOCK qemu_cpus=$BENCH_QEMU_CPUS fio_cpus=${BENCH_CPUS:-any} fio_mem=$BENCH_MEM timeout=$TIMEOUT"
 } >"$out.meta"
 
 say "$ROUNDS round(s) x 2 stacks x 10 samples of ${RUNTIME}s; VM timeout ${TIMEOUT}s; results -> $out.*"
@@ -170,7 +184,7 @@ if [ -f "$RUNDIR/console.log" ]; then
 else
 	die "no console log in $RUNDIR (vm.sh status $rc)"
 fi
-rm -f "$RAW" # 1 GiB once prefilled
+rm -f "$RAW"
 
 tr -d '\r' <"$out.log" | grep -a '^BENCHERR' | sed 's/^/[bench] /' >&2 || true
 tr -d '\r' <"$out.log" | grep -aq '^BENCHINFO done' || say "warning: the guest's bench did not finish (no 'BENCHINFO done' line)"
