@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 60
+ktap_set_plan 61
 
 unload_all
 kmemleak_clear
@@ -93,6 +93,12 @@ check "fio random write+verify on the raw disk" \
 		--iodepth=16 --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 \
 		--output=/tmp/fio.out
 grep -E 'write:|READ:|WRITE:' /tmp/fio.out | sed 's/^/# /'
+# 1 MiB commands: more data segments than the two scatter-gather entries a
+# request keeps inline, so the core chains lists from the kernel's sg pools.
+check "fio 1 MiB sequential write+verify on the raw disk (chained scatter-gather lists)" \
+	fio --name=v1m --filename=$D --offset=160m --size=32m --rw=write --bs=1M \
+		--iodepth=8 --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 \
+		--output=/tmp/fio1m.out
 
 # Discard through UNMAP on the raw device, past the file system's end.
 check "the queue takes discards (discard_max_bytes > 0)" \
