@@ -102,11 +102,12 @@ def parse_terse(line):
             pcts[round(float(key), 6)] = float(val)
     if 50.0 not in pcts or 99.0 not in pcts:
         raise ValueError("no 50%/99% completion latency percentile")
+    bs = bs_bytes(f[2])  # terse v3 has no block size field: the job name's
     return {
         "job": f[2],
         "side": side,
         "disk_ios": disk_ios(f),
-        "fio_ios": float(f[base]) * 1024 / bs_bytes(f[2]) if bs_bytes(f[2]) else None,
+        "fio_ios": float(f[base]) * 1024 / bs if bs else None,
         "iops": float(f[base + 2]),
         "bw_kib": float(f[base + 1]),
         "p50_us": pcts[50.0],
