@@ -11,7 +11,7 @@ use crate::sense::{disposition, Disposition, Sense};
 use crate::status::Status;
 use crate::{zeroed, HostDriver, KernelCell};
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU8, Ordering};
 use kernel::bindings;
 use kernel::ffi::{c_int, c_void};
 use kernel::prelude::*;
@@ -201,6 +201,10 @@ pub(crate) struct Pdu {
     pub(crate) busy_retries: u32,
     /// Timeouts of this command so far (escalation level).
     pub(crate) timeouts: u32,
+    /// Who ended the dispatched command: `WITH_ADAPTER` until the adapter
+    /// gives it back (`GIVEN_BACK`) or the error handler gives up on it
+    /// (`ENDED_BY_CORE`); the first to change it ends the request.
+    pub(crate) owner: AtomicU8,
     /// Data the upper driver sends instead of the request's (see
     /// `scsi_rs_cmd_set_payload`).
     pub(crate) payload: [u8; api::SCSI_RS_MAX_PAYLOAD as usize],
@@ -209,6 +213,14 @@ pub(crate) struct Pdu {
     /// mapped.
     pub(crate) sgt: bindings::sg_table,
 }
+
+/// `Pdu::owner`: the adapter holds the command.
+const WITH_ADAPTER: u8 = 0;
+/// `Pdu::owner`: the adapter gave the command back.
+const GIVEN_BACK: u8 = 1;
+/// `Pdu::owner`: the error handler ended the command after a failed host
+/// reset; the adapter must not give it back any more.
+const ENDED_BY_CORE: u8 = 2;
 
 /// Inline scatter-gather entries of a host's requests.
 fn sg_inline(lim: &Limits) -> u32 {
@@ -451,6 +463,7 @@ unsafe extern "C" fn queue_rq(
     c.host = 0;
     c.sense_len = 0;
     c.resid = 0;
+    pdu.owner.store(WITH_ADAPTER, Ordering::Relaxed);
 
     // SAFETY: our request, dispatched now.
     unsafe { bindings::blk_mq_start_request(rq) };
@@ -490,6 +503,13 @@ fn end_prep_error(sdev: Option<&Sdev>, sts: bindings::blk_status_t) -> bindings:
 #[no_mangle]
 pub unsafe extern "C" fn scsi_rs_cmd_done(cmd: *mut api::scsi_rs_cmd) {
     if cmd.is_null() {
+        return;
+    }
+    // SAFETY: `cmd` is the first field of a `Pdu` (repr(C)); only its
+    // atomic field is touched through this shared reference.
+    let owner = unsafe { &(*cmd.cast::<Pdu>()).owner };
+    if owner.swap(GIVEN_BACK, Ordering::AcqRel) != WITH_ADAPTER {
+        // The error handler ended it after a failed host reset: too late.
         return;
     }
     // SAFETY: `cmd` is the first field of the `Pdu` in a request's private
@@ -717,6 +737,16 @@ unsafe extern "C" fn complete(rq: *mut bindings::request) {
         }
     }
     let passthrough = is_passthrough(r);
+    if pdu.owner.load(Ordering::Acquire) == ENDED_BY_CORE {
+        // Given up on after a failed host reset: the device is offline.
+        pdu.cmd.host = api::SCSI_RS_HOST_NO_CONNECT as u8;
+        if let Some(s) = sdev {
+            s.ioerr_cnt.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: ours; ended once (the adapter's give-back is refused).
+        unsafe { bindings::blk_mq_end_request(rq, if passthrough { STS_OK } else { STS_IOERR }) };
+        return;
+    }
     match decide(pdu, passthrough, sdev) {
         Outcome::Retry(delay_ms) => {
             if sdev.is_some_and(|s| !s.accepts_io()) {
@@ -787,9 +817,54 @@ unsafe fn disable_op(
     true
 }
 
+/// The last step of the error handler (see `escalate`).
+const HOST_RESET_STEP: u32 = 4;
+
+/// Takes step `step` of the error handler for command `c`: 1 abort, 2 LUN
+/// reset, 3 target reset, 4 (`HOST_RESET_STEP`) host reset. True if the
+/// adapter says it worked (the command has been or will be given back).
+fn escalate(step: u32, host: &Host, c: &mut api::scsi_rs_cmd, who: &str) -> bool {
+    let drv = host.drv();
+    let (ch, id, lun, op) = (c.channel, c.id, c.lun, c.cdb[0]);
+    let level = match step {
+        1 => {
+            pr_warn!("{}: command {:#04x} timed out; aborting it\n", who, op);
+            // SAFETY: the adapter's entry point with its own data and a
+            // command it holds, from process context (blk-mq's timeout
+            // work).
+            return unsafe { (drv.abort)(host.hostdata, c) == 0 };
+        }
+        2 => {
+            pr_warn!(
+                "{}: abort did not end command {:#04x}; LUN reset\n",
+                who,
+                op
+            );
+            api::SCSI_RS_RESET_LUN
+        }
+        3 => {
+            pr_warn!("{}: target reset\n", who);
+            api::SCSI_RS_RESET_TARGET
+        }
+        _ => {
+            pr_warn!("{}: host {} reset\n", who, host.name());
+            api::SCSI_RS_RESET_HOST
+        }
+    };
+    // SAFETY: the adapter's entry point with its own data, from process
+    // context (blk-mq's timeout work).
+    unsafe { (drv.reset)(host.hostdata, level, ch, id, lun) == 0 }
+}
+
 /// A command ran out of time: escalate (abort, LUN reset, target reset,
-/// host reset, device offline) one step per expiry. The command itself is
-/// only ever ended through the adapter giving it back.
+/// host reset): a step that fails leads to the next one at once, a step
+/// that works waits for the command to come back until the next expiry,
+/// which takes the next step. A command the adapter gives back ends
+/// through the completion; once the host reset has failed (or did not make
+/// the adapter give the command back) the device goes offline and the core
+/// ends the command itself with an error: from then on the adapter must
+/// not give it back (the host's commands are lost with its reset), and a
+/// late give-back is ignored.
 ///
 /// # Safety
 ///
@@ -803,55 +878,42 @@ unsafe extern "C" fn timeout(rq: *mut bindings::request) -> bindings::blk_eh_tim
     let sdev: Option<&Sdev> = unsafe { (*q).queuedata.cast::<Sdev>().as_ref() };
     // SAFETY: our request.
     let pdu = unsafe { pdu(rq) };
-    pdu.timeouts += 1;
-    let drv = host.drv();
-    let c = &mut pdu.cmd;
-    let (ch, id, lun) = (c.channel, c.id, c.lun);
     if let Some(s) = sdev {
         s.iotmo_cnt.fetch_add(1, Ordering::Relaxed);
     }
     let who = sdev.map_or("scan", |s| s.name());
-    let op = c.cdb[0];
-    let step = pdu.timeouts;
-    let ok = match step {
-        1 => {
-            pr_warn!("{}: command {:#04x} timed out; aborting it\n", who, op);
-            // SAFETY: the adapter's entry point with its own data, from
-            // process context (blk-mq's timeout work).
-            unsafe { (drv.abort)(host.hostdata, c) == 0 }
-        }
-        2 => {
-            pr_warn!(
-                "{}: abort did not end command {:#04x}; LUN reset\n",
-                who,
-                op
-            );
-            // SAFETY: the adapter's entry point with its own data, from
-            // process context (blk-mq's timeout work).
-            unsafe { (drv.reset)(host.hostdata, api::SCSI_RS_RESET_LUN, ch, id, lun) == 0 }
-        }
-        3 => {
-            pr_warn!("{}: target reset\n", who);
-            // SAFETY: the adapter's entry point with its own data, from
-            // process context (blk-mq's timeout work).
-            unsafe { (drv.reset)(host.hostdata, api::SCSI_RS_RESET_TARGET, ch, id, lun) == 0 }
-        }
-        4 => {
-            pr_warn!("{}: host {} reset\n", who, host.name());
-            // SAFETY: the adapter's entry point with its own data, from
-            // process context (blk-mq's timeout work).
-            unsafe { (drv.reset)(host.hostdata, api::SCSI_RS_RESET_HOST, ch, id, lun) == 0 }
-        }
-        _ => false,
-    };
-    if !ok && step >= 4 {
-        if let Some(s) = sdev {
-            if s.set_offline() {
-                pr_err!("{}: error recovery failed; device offlined\n", s.name());
-            }
+    let op = pdu.cmd.cdb[0];
+    // After a host reset that worked the command has had its expiry to
+    // come back: it is given up on.
+    while pdu.timeouts < HOST_RESET_STEP {
+        pdu.timeouts += 1;
+        if escalate(pdu.timeouts, host, &mut pdu.cmd, who) {
+            return bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER;
         }
     }
-    bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER
+    if let Some(s) = sdev {
+        if s.set_offline() {
+            pr_err!("{}: error recovery failed; device offlined\n", s.name());
+        }
+    }
+    if pdu
+        .owner
+        .compare_exchange(
+            WITH_ADAPTER,
+            ENDED_BY_CORE,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_err()
+    {
+        // Given back meanwhile: its completion ends it.
+        return bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER;
+    }
+    pr_err!("{}: command {:#04x} ended with an error\n", who, op);
+    // SAFETY: an in-flight request of ours, which nobody else completes
+    // now (the owner field says so); its completion runs `complete`.
+    unsafe { bindings::blk_mq_complete_request(rq) };
+    bindings::blk_eh_timer_return_BLK_EH_DONE
 }
 
 /// A batch ended without its last command: the adapter notifies its

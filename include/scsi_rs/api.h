@@ -183,7 +183,12 @@ struct scsi_rs_host_template {
 	/*
 	 * Resets a LUN, target, bus or the whole adapter (SCSI_RS_RESET_*). 0:
 	 * done, and every command it ended has been or will be given back.
-	 * Process context.
+	 * Process context. When a host reset fails (or leaves the timed-out
+	 * command with the adapter), the core takes the device offline and
+	 * ends that command itself: the adapter must then never give back a
+	 * command it held when its host reset failed (the core ignores a
+	 * give-back of a command it ended, but not once the request is
+	 * dispatched again).
 	 */
 	int (*reset)(void *hostdata, __u32 level, __u32 channel, __u32 id, __u64 lun);
 	/*

@@ -183,9 +183,45 @@ static unsigned int emu_c_take(struct emu_c_host *h, struct scsi_cmnd *only,
 	return taken;
 }
 
+/*
+ * Takes the commands held for ever (dropped by fault injection) off the
+ * list without completing them: after a failed host reset the mid-layer
+ * ends them itself. Returns how many.
+ */
+static unsigned int emu_c_forget_dropped(struct emu_c_host *h)
+{
+	struct emu_c_cmd *c, *n;
+	unsigned long flags;
+	unsigned int forgotten = 0;
+
+	spin_lock_irqsave(&h->lock, flags);
+	list_for_each_entry_safe(c, n, &h->held, node) {
+		if (c->when != EMU_C_NEVER)
+			continue;
+		list_del_init(&c->node);
+		c->when = EMU_C_IDLE;
+		forgotten++;
+	}
+	spin_unlock_irqrestore(&h->lock, flags);
+	return forgotten;
+}
+
+/* eh_fail: this handler fails, doing nothing. */
+static bool emu_c_eh_fails(struct scsi_cmnd *sc, const char *what)
+{
+	if (!emu_glue_take_eh_fail())
+		return false;
+	sdev_printk(KERN_INFO, sc->device, "%s: failing %s (fault injection)\n",
+		    KBUILD_MODNAME, what);
+	return true;
+}
+
 static int emu_c_eh_abort(struct scsi_cmnd *sc)
 {
 	struct emu_c_host *h = shost_priv(sc->device->host);
+
+	if (emu_c_eh_fails(sc, "an abort"))
+		return FAILED;
 
 	if (emu_c_take(h, sc, NULL, NULL))
 		sdev_printk(KERN_INFO, sc->device, "%s: command %#04x aborted\n",
@@ -198,7 +234,11 @@ static int emu_c_eh_abort(struct scsi_cmnd *sc)
 static int emu_c_eh_device_reset(struct scsi_cmnd *sc)
 {
 	struct emu_c_host *h = shost_priv(sc->device->host);
-	unsigned int n = emu_c_take(h, NULL, sc->device, NULL);
+	unsigned int n;
+
+	if (emu_c_eh_fails(sc, "a LUN reset"))
+		return FAILED;
+	n = emu_c_take(h, NULL, sc->device, NULL);
 
 	scsi_emu_c_lun_reset(h->units, sc->device->id, sc->device->lun);
 	sdev_printk(KERN_INFO, sc->device, "%s: LUN reset, %u held commands ended\n",
@@ -209,7 +249,11 @@ static int emu_c_eh_device_reset(struct scsi_cmnd *sc)
 static int emu_c_eh_target_reset(struct scsi_cmnd *sc)
 {
 	struct emu_c_host *h = shost_priv(sc->device->host);
-	unsigned int n = emu_c_take(h, NULL, NULL, scsi_target(sc->device));
+	unsigned int n;
+
+	if (emu_c_eh_fails(sc, "a target reset"))
+		return FAILED;
+	n = emu_c_take(h, NULL, NULL, scsi_target(sc->device));
 
 	scsi_emu_c_target_reset(h->units, sc->device->id);
 	sdev_printk(KERN_INFO, sc->device, "%s: target %u reset, %u held commands ended\n",
@@ -220,7 +264,15 @@ static int emu_c_eh_target_reset(struct scsi_cmnd *sc)
 static int emu_c_eh_host_reset(struct scsi_cmnd *sc)
 {
 	struct emu_c_host *h = shost_priv(sc->device->host);
-	unsigned int n = emu_c_take(h, NULL, NULL, NULL);
+	unsigned int n;
+
+	if (emu_c_eh_fails(sc, "a host reset")) {
+		n = emu_c_forget_dropped(h);
+		shost_printk(KERN_INFO, h->shost, "%s: %u held commands dropped\n",
+			     KBUILD_MODNAME, n);
+		return FAILED;
+	}
+	n = emu_c_take(h, NULL, NULL, NULL);
 
 	scsi_emu_c_reset(h->units);
 	shost_printk(KERN_INFO, h->shost, "%s: host reset, %u held commands ended\n",

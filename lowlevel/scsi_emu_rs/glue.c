@@ -228,6 +228,27 @@ __MODULE_PARM_TYPE(fail_sense, "string");
 MODULE_PARM_DESC(fail_sense,
 		 "sense key, ASC and ASCQ (hex) of the failures every_nth injects (default 3,11,0: MEDIUM ERROR, UNRECOVERED READ ERROR)");
 
+/*
+ * eh_fail: the next N error-handling requests of the mid-layer (abort, LUN,
+ * target, bus or host reset) fail. Not per LUN and not counted in the
+ * generations: the hosts take them one by one (emu_glue_take_eh_fail()).
+ */
+static unsigned int eh_fail;
+module_param(eh_fail, uint, 0644);
+MODULE_PARM_DESC(eh_fail,
+		 "fail the next N aborts and resets the mid-layer asks for, doing nothing; a failed host reset drops the commands the host held, unanswered; 0: off (default)");
+
+bool emu_glue_take_eh_fail(void)
+{
+	unsigned int v = READ_ONCE(eh_fail);
+
+	do {
+		if (!v)
+			return false;
+	} while (!try_cmpxchg(&eh_fail, &v, v - 1));
+	return true;
+}
+
 /* ------------------------------------------------------------------------
  * Root device, workqueue, delayed work.
  */

@@ -58,6 +58,9 @@ struct emu_glue_faults {
 u32 emu_glue_fault_gen(void);
 void emu_glue_faults(struct emu_glue_faults *out);
 
+/* True (and one less to go) if the next abort or reset is to fail. */
+bool emu_glue_take_eh_fail(void);
+
 /* The parent of the hosts: /sys/devices/<module name>. NULL on failure. */
 struct device *emu_glue_root_register(void);
 void emu_glue_root_unregister(struct device *root);

@@ -387,7 +387,15 @@ impl EmuHost {
     }
 
     /// ABORT TASK: the command, if still held, is given back as aborted.
-    fn abort(&self, token: *mut c_void) {
+    /// Fails, doing nothing, when `eh_fail` says so.
+    fn abort(&self, token: *mut c_void) -> Result {
+        if sys::take_eh_fail() {
+            pr_info!(
+                "host{}: failing an abort (fault injection)\n",
+                self.host_no()
+            );
+            return Err(EIO);
+        }
         let mut hit = None;
         {
             let mut p = self.pending.lock();
@@ -410,7 +418,7 @@ impl EmuHost {
         }
         let Some((id, lun, tag, op, held)) = hit else {
             // Already given back.
-            return;
+            return Ok(());
         };
         self.units.abort(id, lun, u64::from(tag));
         if held {
@@ -422,21 +430,44 @@ impl EmuHost {
                 op
             );
         }
+        Ok(())
     }
 
     /// A LUN, target, bus or host reset: held commands of what is reset
     /// are given back as reset, and the units report the reset.
-    fn reset(&self, level: ResetLevel, channel: u32, id: u32, lun: u64) {
+    ///
+    /// When `eh_fail` says so it fails, doing nothing; a failed bus or host
+    /// reset leaves the adapter as dead as its hardware would be: it drops
+    /// every command it held without giving it back (the mid-layer ends
+    /// them itself after a failed host reset).
+    fn reset(&self, level: ResetLevel, channel: u32, id: u32, lun: u64) -> Result {
         let what = match level {
             ResetLevel::Lun => "LUN",
             ResetLevel::Target => "target",
             ResetLevel::Bus => "bus",
             ResetLevel::Host => "host",
         };
+        if sys::take_eh_fail() {
+            let dropped = if matches!(level, ResetLevel::Bus | ResetLevel::Host) {
+                self.forget_held()
+            } else {
+                0
+            };
+            pr_info!(
+                "host{}: failing a {} reset of {}:{}:{} (fault injection); {} held commands dropped\n",
+                self.host_no(),
+                what,
+                channel,
+                id,
+                lun,
+                dropped
+            );
+            return Err(EIO);
+        }
         if matches!(level, ResetLevel::Lun | ResetLevel::Target)
             && (channel != 0 || id >= self.units.target_count())
         {
-            return;
+            return Ok(());
         }
         let n = self.end_held(HostResult::Reset, |h| match level {
             ResetLevel::Lun => h.id == id && h.lun == lun,
@@ -457,6 +488,23 @@ impl EmuHost {
             lun,
             n
         );
+        Ok(())
+    }
+
+    /// Drops the commands held for ever (fault injection) without giving
+    /// them back; their number.
+    fn forget_held(&self) -> usize {
+        let mut p = self.pending.lock();
+        let mut n = 0;
+        for slot in p.slots.iter_mut() {
+            if slot.as_ref().is_some_and(|h| h.when == When::Never) {
+                // `Cmd` has no destructor: the command is only forgotten.
+                *slot = None;
+                n += 1;
+            }
+        }
+        p.used = p.used.saturating_sub(n);
+        n
     }
 
     /// The host is going away: give back everything held, hold nothing
@@ -493,13 +541,11 @@ impl HostDriver for Emu {
     }
 
     fn abort(h: &Arc<EmuHost>, token: *mut c_void) -> Result {
-        h.abort(token);
-        Ok(())
+        h.abort(token)
     }
 
     fn reset(h: &Arc<EmuHost>, level: ResetLevel, channel: u32, id: u32, lun: u64) -> Result {
-        h.reset(level, channel, id, lun);
-        Ok(())
+        h.reset(level, channel, id, lun)
     }
 }
 

@@ -6,6 +6,7 @@
 //! - [`Kicker`]: one delayed work item per host, on the module's workqueue,
 //!   whose function runs [`EmuHost::run`];
 //! - [`cmd_buf`]: the data buffer of a command of our core;
+//! - [`take_eh_fail`]: the `eh_fail` fault parameter;
 //! - [`add_host`]: a host below the root device.
 
 use core::ptr::NonNull;
@@ -72,6 +73,13 @@ unsafe extern "C" fn run(ctx: *mut c_void) {
     // the item and waited for this call.
     let host = unsafe { &*ctx.cast::<EmuHost>() };
     host.run();
+}
+
+/// Whether the next abort or reset is to fail (the `eh_fail` parameter),
+/// counting it.
+pub(crate) fn take_eh_fail() -> bool {
+    // SAFETY: an atomic update of a variable of the C part.
+    unsafe { glue::emu_glue_take_eh_fail() }
 }
 
 /// The data buffer of a command the adapter holds.

@@ -5,13 +5,15 @@
 # sg3_utils; disk I/O with checksums; tape commands through sg_raw; the CD
 # tray; a CD image made with xorriso, read back and mounted (sr_mod_rs);
 # fault injection through the module parameters (a dropped command timed
-# out and aborted by the core, BUSY and TASK SET FULL retried, injected
-# medium errors, delayed completions); a LUN reset; module pinning; rmmod
-# with a dropped command in flight; bad parameters; kmemleak.
+# out and aborted by the core, a failing abort escalated to a LUN reset,
+# every step failing taking the device offline, BUSY and TASK SET FULL
+# retried, injected medium errors, delayed completions); a LUN reset;
+# module pinning; rmmod with a dropped command in flight; bad parameters;
+# kmemleak.
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 70
+ktap_set_plan 77
 
 P=/sys/module/scsi_emu_rs/parameters
 emu_host() { ls /sys/devices/scsi_emu_rs 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
@@ -170,6 +172,49 @@ check "the retried read returned the right data; iotmo_cnt counted it" \
 		[ \$(( \$(cat /sys/bus/scsi/devices/$DL/iotmo_cnt) )) -gt $((tmo0)) ]"
 check "the disk still works after the abort" \
 	bash -c "sg_turs $SGD && dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
+
+# --- Error handler escalation (eh_fail: the adapter fails aborts and resets) ---
+echo 2 >/sys/bus/scsi/devices/$DL/timeout
+# The steps the adapter failed since the mark, in order.
+eh_failed() { dmesg | grep -o -E 'failing an? (abort|LUN reset|target reset|host reset)' | sed 's/^failing an* //' | tr '\n' , | sed 's/,$//'; }
+abort_then_lun_reset() {
+	[ "$(eh_failed)" = abort ] &&
+		dmesg | grep -q 'abort did not end command 0x28; LUN reset' &&
+		dmesg | grep -q "host$H: LUN reset of 0:0:0: 1 held commands ended"
+}
+every_step_failed() {
+	[ "$(eh_failed)" = "abort,LUN reset,target reset,host reset" ] &&
+		dmesg | grep -q 'host reset of 0:0:0 (fault injection); 1 held commands dropped' &&
+		dmesg | grep -q 'error recovery failed; device offlined' &&
+		dmesg | grep -q 'command 0x28 ended with an error' &&
+		[ "$(cat /sys/bus/scsi/devices/$DL/state)" = offline ] && [ "$(cat $P/eh_fail)" = 0 ] &&
+		[ $(($(cat /sys/bus/scsi/devices/$DL/iotmo_cnt))) -eq $((tmo0 + 1)) ]
+}
+log_mark
+echo 1 >$P/eh_fail
+echo 1 >$P/drop_nth
+check "a dropped read whose abort fails still ends (dd returns)" \
+	timeout 60 dd if=$D of=/tmp/drop bs=4096 skip=11 count=1 iflag=direct status=none
+log_since | grep -E 'scsi_emu_rs|timed out|abort|reset|offline' | sed 's/^/# /'
+check "the abort failed; the LUN reset after it gave the command back" abort_then_lun_reset
+check "the retried read returned the right data; eh_fail is used up" \
+	bash -c "dd if=/tmp/rnd bs=4096 skip=11 count=1 status=none | cmp -s - /tmp/drop && [ \$(cat $P/eh_fail) = 0 ]"
+tmo0=$(cat /sys/bus/scsi/devices/$DL/iotmo_cnt)
+log_mark
+echo 4 >$P/eh_fail
+echo 1 >$P/drop_nth
+run timeout 60 dd if=$D of=/tmp/drop bs=4096 skip=12 count=1 iflag=direct status=none
+echo "# dd: exit $RC: $ERR"
+log_since | grep -E 'scsi_emu_rs|timed out|abort|reset|offline|error' | sed 's/^/# /'
+check "abort, LUN, target and host reset all failing: the read ends with an I/O error" \
+	test $RC -ne 0 -a $RC -ne 124 -a -n "$(echo "$ERR" | grep -i 'input/output error')"
+check "each step was asked for once, in order, at the one expiry; the device went offline" every_step_failed
+check "the offline device fails I/O at once" \
+	bash -c "! timeout 10 dd if=$D of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null"
+echo running >/sys/bus/scsi/devices/$DL/state
+check "state set to running again: the disk works, its data intact" \
+	bash -c "sg_turs $SGD && dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
+echo 5 >/sys/bus/scsi/devices/$DL/timeout
 
 # --- BUSY and TASK SET FULL are retried ---
 n0=$(($(cat /sys/bus/scsi/devices/$DL/iorequest_cnt)))

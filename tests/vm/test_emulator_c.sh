@@ -6,11 +6,12 @@
 # an ISO image mounted from the CD-ROM drive; mt status, a tar archive
 # written to /dev/nst0, rewound, read back and compared; sg_inq on every sg
 # node; a dropped command aborted by the C error handler and LUN and host
-# resets through sg_reset; clean unload; kmemleak.
+# resets through sg_reset; every abort and reset failing (device offline,
+# as test_emulator.sh checks for ours); clean unload; kmemleak.
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 28
+ktap_set_plan 30
 
 P=/sys/module/scsi_emu_c/parameters
 emu_host() { ls /sys/devices/scsi_emu_c 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
@@ -125,6 +126,22 @@ check "sg_reset -d and -H reach the LUN and host reset handlers" \
 	bash -c "sg_reset -d $SGD && sg_reset -H $SGD && dmesg | grep -q 'scsi_emu_c: LUN reset' && dmesg | grep -q 'scsi_emu_c: host reset'"
 check "the disk works after the resets" \
 	bash -c "sg_turs $SGD >/dev/null 2>&1; sg_turs $SGD >/dev/null 2>&1; dd if=$D bs=64k count=32 iflag=direct status=none | cmp -s - /tmp/rnd"
+# The same faults as in test_emulator.sh: every abort and reset fails.
+# The C error handler may ask more than once; eh_fail=10 covers it.
+echo 2 >/sys/bus/scsi/devices/$DL/timeout
+log_mark
+echo 10 >$P/eh_fail
+echo 1 >$P/drop_nth
+run timeout 120 dd if=$D of=/dev/null bs=4096 skip=12 count=1 iflag=direct status=none
+echo "# dd: exit $RC: $ERR; handlers asked: $((10 - $(cat $P/eh_fail)))"
+log_since | grep -E 'scsi_emu_c|abort|reset|offline|error' | sed 's/^/# /'
+echo 0 >$P/eh_fail
+check "C: every abort and reset failing, the read ends with an I/O error and the device goes offline" \
+	test $RC -ne 0 -a $RC -ne 124 -a -n "$(echo "$ERR" | grep -i 'input/output error')" \
+		-a "$(cat /sys/bus/scsi/devices/$DL/state)" = offline
+echo running >/sys/bus/scsi/devices/$DL/state
+check "C: state set to running again, the disk works" \
+	bash -c "sg_turs $SGD >/dev/null 2>&1; dd if=$D bs=64k count=32 iflag=direct status=none | cmp -s - /tmp/rnd"
 
 check "everything unloads (sg, st, sr_mod, sd_mod, scsi_emu_c, scsi_mod)" c_unload
 check "/sys/devices/scsi_emu_c is gone" test ! -e /sys/devices/scsi_emu_c
