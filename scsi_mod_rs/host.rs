@@ -891,11 +891,6 @@ unsafe extern "C" fn timeout(rq: *mut bindings::request) -> bindings::blk_eh_tim
             return bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER;
         }
     }
-    if let Some(s) = sdev {
-        if s.set_offline() {
-            pr_err!("{}: error recovery failed; device offlined\n", s.name());
-        }
-    }
     if pdu
         .owner
         .compare_exchange(
@@ -908,6 +903,11 @@ unsafe extern "C" fn timeout(rq: *mut bindings::request) -> bindings::blk_eh_tim
     {
         // Given back meanwhile: its completion ends it.
         return bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER;
+    }
+    if let Some(s) = sdev {
+        if s.set_offline() {
+            pr_err!("{}: error recovery failed; device offlined\n", s.name());
+        }
     }
     pr_err!("{}: command {:#04x} ended with an error\n", who, op);
     // SAFETY: an in-flight request of ours, which nobody else completes
