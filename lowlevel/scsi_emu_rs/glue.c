@@ -236,7 +236,7 @@ MODULE_PARM_DESC(fail_sense,
 static unsigned int eh_fail;
 module_param(eh_fail, uint, 0644);
 MODULE_PARM_DESC(eh_fail,
-		 "fail the next N aborts and resets the mid-layer asks for, doing nothing; a failed host reset drops the commands the host held, unanswered; 0: off (default)");
+		 "fail the next N aborts and resets the mid-layer asks for, doing nothing; a failed host reset drops the commands drop_nth holds, unanswered; 0: off (default)");
 
 bool emu_glue_take_eh_fail(void)
 {

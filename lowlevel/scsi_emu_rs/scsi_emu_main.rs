@@ -437,9 +437,9 @@ impl EmuHost {
     /// are given back as reset, and the units report the reset.
     ///
     /// When `eh_fail` says so it fails, doing nothing; a failed bus or host
-    /// reset leaves the adapter as dead as its hardware would be: it drops
-    /// every command it held without giving it back (the mid-layer ends
-    /// them itself after a failed host reset).
+    /// reset, as dead hardware would, drops the commands held for ever
+    /// (`drop_nth`) without giving them back (the mid-layer ends them
+    /// itself after a failed host reset).
     fn reset(&self, level: ResetLevel, channel: u32, id: u32, lun: u64) -> Result {
         let what = match level {
             ResetLevel::Lun => "LUN",
