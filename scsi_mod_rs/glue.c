@@ -373,3 +373,13 @@ void scsi_rs_sg_zero_page(struct scatterlist *sg, unsigned int len)
 	sg_init_table(sg, 1);
 	sg_set_page(sg, ZERO_PAGE(0), len, 0);
 }
+
+struct scatterlist *scsi_rs_sg_table_alloc(unsigned int nents)
+{
+	struct scatterlist *sg;
+
+	sg = kmalloc_array(nents, sizeof(*sg), GFP_ATOMIC | __GFP_NOWARN);
+	if (sg)
+		sg_init_table(sg, nents);
+	return sg;
+}

@@ -100,6 +100,12 @@ int scsi_rs_user_buf_check(unsigned long ubuf, unsigned long len, bool iov,
 /* SG: one entry over the first LEN (<= PAGE_SIZE) bytes of the zero page. */
 void scsi_rs_sg_zero_page(struct scatterlist *sg, unsigned int len);
 
+/*
+ * SG: a cleared, terminated table of NENTS entries from kmalloc (atomic,
+ * no warning on failure: the caller has a fallback), or NULL; kfree frees it.
+ */
+struct scatterlist *scsi_rs_sg_table_alloc(unsigned int nents);
+
 /* Implemented in Rust. */
 int scsi_rs_rs_bus_match(struct device *dev, const struct device_driver *drv);
 int scsi_rs_rs_bus_probe(struct device *dev);

@@ -20,9 +20,10 @@ use kernel::types::Opaque;
 
 /// Scatter-gather entries of a command at most.
 pub(crate) const MAX_SG: u32 = 256;
-/// Scatter-gather entries inside each request's private data; a command
-/// with more segments chains tables from the kernel's sg pools (the C core
+/// Scatter-gather entries inside each request's private data (the C core
 /// keeps two inline as well), so that the per-request memory stays small.
+/// A command with more segments uses the request's long table (`Pdu::sg_long`),
+/// or, if that cannot be had, chains tables from the kernel's sg pools.
 const SG_INLINE: u32 = 2;
 /// `REQ_OP_MASK`: the operation bits of `cmd_flags`.
 pub(crate) const REQ_OP_MASK: u32 = 0xff;
@@ -212,6 +213,15 @@ pub(crate) struct Pdu {
     /// pool chunks for a longer list. `orig_nents` is 0 when nothing is
     /// mapped.
     pub(crate) sgt: bindings::sg_table,
+    /// A table of the host's full length (`sg_long_len`), allocated the
+    /// first time this request carries more segments than fit inline and
+    /// kept until blk-mq frees the request (`exit_request`). The commands
+    /// that reuse it take no pool chunks, clear no table and chain nothing,
+    /// which the C core does for every command longer than two segments;
+    /// the price is memory for the requests that once carried such a
+    /// command (at most the tag set's depth of tables). Null until then,
+    /// or when the atomic allocation failed (the pool chunks serve).
+    sg_long: *mut bindings::scatterlist,
 }
 
 /// `Pdu::owner`: the adapter holds the command.
@@ -225,6 +235,11 @@ const ENDED_BY_CORE: u8 = 2;
 /// Inline scatter-gather entries of a host's requests.
 fn sg_inline(lim: &Limits) -> u32 {
     lim.sg_tablesize.clamp(1, SG_INLINE)
+}
+
+/// Entries of a request's long table: as many as a command may have.
+fn sg_long_len(lim: &Limits) -> u32 {
+    lim.sg_tablesize.clamp(1, MAX_SG)
 }
 
 /// Bytes of private data per request for a host.
@@ -253,21 +268,41 @@ fn sg_table(pdu: &mut Pdu) -> *mut bindings::scatterlist {
     unsafe { (pdu as *mut Pdu).add(1).cast() }
 }
 
-/// Maps the request's `nsegs` data segments into the command's table,
-/// chaining pool chunks after the `inline` entries. The number of entries
+/// Maps the request's `nsegs` data segments into the command's table: the
+/// `inline` entries, else the request's long table of `long` entries, else
+/// pool chunks chained after the inline entries. The number of entries
 /// used, or `ENOMEM` (the pools are atomic and may run dry).
 ///
 /// # Safety
 ///
 /// `rq` is the request of `pdu`, on queue `q`, with `nsegs` physical
-/// segments (`nsegs >= 1`); nothing is mapped (`sgt.orig_nents == 0`).
+/// segments (`1 <= nsegs <= long`); nothing is mapped
+/// (`sgt.orig_nents == 0`).
 unsafe fn map_sg(
     pdu: &mut Pdu,
     q: *mut bindings::request_queue,
     rq: *mut bindings::request,
     nsegs: u32,
     inline: u32,
+    long: u32,
 ) -> Result<u32> {
+    let mut last: *mut bindings::scatterlist = ptr::null_mut();
+    if nsegs > inline {
+        if pdu.sg_long.is_null() {
+            // SAFETY: a plain allocation; null on failure (handled below).
+            pdu.sg_long = unsafe { crate::glue::scsi_rs_sg_table_alloc(long) }.cast();
+        }
+        if !pdu.sg_long.is_null() {
+            pdu.sgt.sgl = pdu.sg_long;
+            pdu.sgt.nents = nsegs;
+            pdu.sgt.orig_nents = nsegs;
+            // SAFETY: the long table has `long >= nsegs` entries, none of
+            // them chained; entries left terminated by an earlier, shorter
+            // command are unmarked by the mapping as it goes.
+            let n = unsafe { bindings::__blk_rq_map_sg(q, rq, pdu.sg_long, &mut last) };
+            return Ok(n as u32);
+        }
+    }
     let first = sg_table(pdu);
     pdu.sgt.sgl = first;
     // SAFETY: `first` has `inline` entries in the private data; the pool
@@ -278,21 +313,21 @@ unsafe fn map_sg(
         pdu.sgt = zeroed();
         return Err(ENOMEM);
     }
-    let mut last: *mut bindings::scatterlist = ptr::null_mut();
     // SAFETY: the table has `nsegs` entries, the request's segments as
     // counted against the queue limits we set.
     let n = unsafe { bindings::__blk_rq_map_sg(q, rq, pdu.sgt.sgl, &mut last) };
     Ok(n as u32)
 }
 
-/// Gives back the pool chunks of a command's table, if any.
+/// Gives back the pool chunks of a command's table, if any, and leaves
+/// the command unmapped (the long table stays with the request).
 fn unmap_sg(pdu: &mut Pdu, inline: u32) {
-    if pdu.sgt.orig_nents != 0 {
+    if pdu.sgt.orig_nents != 0 && pdu.sgt.sgl != pdu.sg_long {
         // SAFETY: the table was set up by `map_sg` with the same `inline`
         // count, and is freed once (reset below).
         unsafe { bindings::sg_free_table_chained(&mut pdu.sgt, inline) };
-        pdu.sgt = zeroed();
     }
+    pdu.sgt = zeroed();
 }
 
 fn lld_area(pdu: &mut Pdu, sg_entries: u32) -> *mut c_void {
@@ -402,11 +437,13 @@ unsafe extern "C" fn queue_rq(
     c.data_len = data_len;
     let nsegs = u32::from(r.nr_phys_segments);
     if data_len != 0 && nsegs != 0 {
-        if nsegs > host.lim.sg_tablesize.min(MAX_SG) {
+        let long = sg_long_len(&host.lim);
+        if nsegs > long {
             return end_prep_error(sdev, STS_IOERR);
         }
-        // SAFETY: our request on `q`, with `nsegs >= 1` segments, unmapped.
-        match unsafe { map_sg(pdu, q, rq, nsegs, inline) } {
+        // SAFETY: our request on `q`, with `1 <= nsegs <= long` segments,
+        // unmapped.
+        match unsafe { map_sg(pdu, q, rq, nsegs, inline, long) } {
             Ok(n) => {
                 pdu.cmd.sgl = pdu.sgt.sgl;
                 pdu.cmd.sg_count = n as u16;
@@ -954,9 +991,44 @@ unsafe extern "C" fn map_queues(set: *mut bindings::blk_mq_tag_set) {
     }
 }
 
+/// A request of one of our tag sets is allocated: it has no long table yet.
+///
+/// # Safety
+///
+/// Called by blk-mq for a request with our private data.
+unsafe extern "C" fn init_request(
+    _set: *mut bindings::blk_mq_tag_set,
+    rq: *mut bindings::request,
+    _hctx_idx: u32,
+    _numa_node: u32,
+) -> c_int {
+    // SAFETY: the request's private data, which nothing else uses yet.
+    unsafe { pdu(rq) }.sg_long = ptr::null_mut();
+    0
+}
+
+/// A request of one of our tag sets is freed: so is its long table.
+///
+/// # Safety
+///
+/// Called by blk-mq for a request with our private data, not in flight.
+unsafe extern "C" fn exit_request(
+    _set: *mut bindings::blk_mq_tag_set,
+    rq: *mut bindings::request,
+    _hctx_idx: u32,
+) {
+    // SAFETY: the request is idle; its private data is ours.
+    let pdu = unsafe { pdu(rq) };
+    // SAFETY: null or from `scsi_rs_sg_table_alloc` (kmalloc), freed once.
+    unsafe { bindings::kfree(pdu.sg_long.cast()) };
+    pdu.sg_long = ptr::null_mut();
+}
+
 pub(crate) static MQ_OPS: KernelCell<bindings::blk_mq_ops> =
     KernelCell(Opaque::new(bindings::blk_mq_ops {
         queue_rq: Some(queue_rq),
+        init_request: Some(init_request),
+        exit_request: Some(exit_request),
         complete: Some(complete),
         timeout: Some(timeout),
         map_queues: Some(map_queues),

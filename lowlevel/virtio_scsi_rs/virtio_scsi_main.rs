@@ -164,6 +164,16 @@ struct Adapter {
     host: Mutex<Option<Host<VirtioScsi>>>,
 }
 
+impl Adapter {
+    /// The request queue of the core's hardware queue `hwq` (one each; the
+    /// core's count is ours, so the modulo only guards against a stray
+    /// number).
+    fn req_vq(&self, hwq: u16) -> Option<&vio::ReqVq> {
+        let q = usize::from(hwq).checked_rem(self.req.len())?;
+        self.req.get(q).map(|vq| &**vq)
+    }
+}
+
 impl_has_work! {
     impl HasWork<Adapter> for Adapter { self.work }
 }
@@ -449,8 +459,9 @@ impl HostDriver for VirtioScsi {
     type Data = Arc<Adapter>;
 
     fn commit(a: &Arc<Adapter>, hwq: u16) {
-        let q = usize::from(hwq) % a.req.len();
-        a.req[q].kick();
+        if let Some(vq) = a.req_vq(hwq) {
+            vq.kick();
+        }
     }
 
     fn map_queues(a: &Arc<Adapter>, map: scsi_rs::QueueMap) -> bool {
@@ -473,7 +484,10 @@ impl HostDriver for VirtioScsi {
         cdb[..c.len()].copy_from_slice(c);
         // The command's address is its tag, as an abort names it.
         let tag = cmd.as_token() as usize as u64;
-        let hwq = usize::from(cmd.hwq()) % a.req.len();
+        let Some(vq) = a.req_vq(cmd.hwq()) else {
+            finish(cmd, HostResult::Error);
+            return Ok(());
+        };
         let Some(p) = vio::cmd_priv(&mut cmd) else {
             finish(cmd, HostResult::Error);
             return Ok(());
@@ -487,7 +501,7 @@ impl HostDriver for VirtioScsi {
             cdb,
         };
         p.resp = sys::virtio_scsi_cmd_resp::default();
-        match a.req[hwq].submit(cmd) {
+        match vq.submit(cmd) {
             Ok(()) => Ok(()),
             // Ring full (or no memory for indirect descriptors).
             Err((e, cmd)) if e == ENOSPC || e == ENOMEM => Err((Busy::Host, cmd)),
