@@ -40,6 +40,12 @@
 #                  is measured without the host's scheduling noise; idle
 #                  time (waiting for QEMU's I/O) still passes in real time.
 #                  wall: the guest's clock is the host's time throughout.
+#   BENCH_IOEVENTFD  off (default; -global virtio-scsi-pci.ioeventfd=off):
+#                  QEMU's vCPU thread takes the commands off the ring
+#                  itself, within the guest's notifying write, which costs
+#                  the guest no clock under icount, so that less of an
+#                  I/O's latency passes in real time (host noise); on: the
+#                  notification wakes QEMU's main loop, which takes them
 #   BENCH_NULL_ZEROES  off (default): the null-co disk leaves read buffers
 #                  as they are (no host-side memset); on: it fills them
 #   BENCH_RAW_DIR  directory of the raw disk's file (default /dev/shm when
@@ -89,6 +95,7 @@ BENCH_SCHED=${BENCH_SCHED:-none}
 BENCH_CLOCK=${BENCH_CLOCK:-icount}
 BENCH_RAW_CACHE=${BENCH_RAW_CACHE:-writeback}
 BENCH_NULL_ZEROES=${BENCH_NULL_ZEROES:-off}
+BENCH_IOEVENTFD=${BENCH_IOEVENTFD:-off}
 BENCH_QEMU_CPUS=${BENCH_QEMU_CPUS:-0}
 BENCH_CPUS=${BENCH_CPUS:-0}
 BENCH_MEM=${BENCH_MEM:-shared}
@@ -99,6 +106,7 @@ done
 case "$BENCH_AIO" in threads | io_uring | native) ;; *) die "BENCH_AIO must be threads, io_uring or native, not '$BENCH_AIO'" ;; esac
 case "$BENCH_RAW_CACHE" in none | writeback) ;; *) die "BENCH_RAW_CACHE must be none or writeback, not '$BENCH_RAW_CACHE'" ;; esac
 case "$BENCH_NULL_ZEROES" in on | off) ;; *) die "BENCH_NULL_ZEROES must be on or off, not '$BENCH_NULL_ZEROES'" ;; esac
+case "$BENCH_IOEVENTFD" in on | off) ;; *) die "BENCH_IOEVENTFD must be on or off, not '$BENCH_IOEVENTFD'" ;; esac
 case "$BENCH_CLOCK" in wall | icount) ;; *) die "BENCH_CLOCK must be wall or icount, not '$BENCH_CLOCK'" ;; esac
 case "$BENCH_MEM" in shared | malloc) ;; *) die "BENCH_MEM must be shared or malloc, not '$BENCH_MEM'" ;; esac
 [[ "$BENCH_SCHED" =~ ^[a-z0-9_-]+$ ]] || die "BENCH_SCHED: bad scheduler name '$BENCH_SCHED'"
@@ -159,6 +167,7 @@ QARGS=(
 	-device scsi-hd,bus=scsi0.0,channel=0,scsi-id=3,lun=0,drive=raw0,id=scsi-raw0,serial=RSRAW0001
 )
 [ "$BENCH_CLOCK" = icount ] && QARGS+=(-icount shift=0,sleep=on)
+[ "$BENCH_IOEVENTFD" = off ] && QARGS+=(-global virtio-scsi-pci.ioeventfd=off)
 
 # ---- run --------------------------------------------------------------------
 stamp=$(date +%Y%m%d-%H%M%S)
@@ -171,7 +180,7 @@ out=$RUNDIR/results/bench-$stamp
 	echo "stage=$STAGE"
 	echo "qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n1)"
 	echo "host_cpus=$(nproc) host_load=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_dir=$BENCH_RAW_DIR raw_cache=$CACHE raw_aio=$BENCH_AIO null_read_zeroes=$BENCH_NULL_ZEROES clock=$BENCH_CLOCK qemu_cpus=$BENCH_QEMU_CPUS fio_cpus=${BENCH_CPUS:-any} fio_mem=$BENCH_MEM timeout=$TIMEOUT"
+	echo "rounds=$ROUNDS runtime=$RUNTIME ramp=1 sched=$BENCH_SCHED raw_dir=$BENCH_RAW_DIR raw_cache=$CACHE raw_aio=$BENCH_AIO null_read_zeroes=$BENCH_NULL_ZEROES ioeventfd=$BENCH_IOEVENTFD clock=$BENCH_CLOCK qemu_cpus=$BENCH_QEMU_CPUS fio_cpus=${BENCH_CPUS:-any} fio_mem=$BENCH_MEM timeout=$TIMEOUT"
 } >"$out.meta"
 
 say "$ROUNDS round(s) x 2 stacks x 10 samples of ${RUNTIME}s; VM timeout ${TIMEOUT}s; results -> $out.*"
