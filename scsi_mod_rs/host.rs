@@ -209,9 +209,9 @@ pub(crate) struct Pdu {
     /// Data the upper driver sends instead of the request's (see
     /// `scsi_rs_cmd_set_payload`).
     pub(crate) payload: [u8; api::SCSI_RS_MAX_PAYLOAD as usize],
-    /// The command's scatter-gather table: the inline entries, chained to
-    /// pool chunks for a longer list. `orig_nents` is 0 when nothing is
-    /// mapped.
+    /// The command's scatter-gather table: the inline entries, or for a
+    /// longer list `sg_long` or else the inline entries chained to pool
+    /// chunks. `orig_nents` is 0 when nothing is mapped.
     pub(crate) sgt: bindings::sg_table,
     /// A table of the host's full length (`sg_long_len`), allocated the
     /// first time this request carries more segments than fit inline and
@@ -219,8 +219,9 @@ pub(crate) struct Pdu {
     /// that reuse it take no pool chunks, clear no table and chain nothing,
     /// which the C core does for every command longer than two segments;
     /// the price is memory for the requests that once carried such a
-    /// command (at most the tag set's depth of tables). Null until then,
-    /// or when the atomic allocation failed (the pool chunks serve).
+    /// command (at most one table per request blk-mq allocated). Null
+    /// until then, or when the atomic allocation failed (the pool chunks
+    /// serve).
     sg_long: *mut bindings::scatterlist,
 }
 
