@@ -95,7 +95,7 @@ check "fio random write+verify on the raw disk" \
 grep -E 'write:|READ:|WRITE:' /tmp/fio.out | sed 's/^/# /'
 # 1 MiB commands: more data segments than the two scatter-gather entries a
 # request keeps inline, so the core chains lists from the kernel's sg pools.
-check "fio 1 MiB sequential write+verify on the raw disk (chained scatter-gather lists)" \
+check "fio 1 MiB sequential write+verify on the raw disk (long scatter-gather lists: the kept table)" \
 	fio --name=v1m --filename=$D --offset=160m --size=32m --rw=write --bs=1M \
 		--iodepth=8 --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 \
 		--output=/tmp/fio1m.out
