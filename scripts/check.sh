@@ -71,7 +71,7 @@ if [ $host_only = 0 ]; then
 	rundir=$SCSI_RS_TOP/build/check
 	echo "# booting the $KFLAVOR kernel under QEMU (TCG) for the VM suite"
 	scripts/vm.sh --kernel-dir "$kdir" --stage "build/stage-$KFLAVOR" --tests tests/vm \
-		--rundir "$rundir" --timeout "${VM_TIMEOUT:-3000}" --cmd "ksft-run /tests$list" >"$rundir.out" 2>&1
+		--rundir "$rundir" --timeout "${VM_TIMEOUT:-3600}" --cmd "ksft-run /tests$list" >"$rundir.out" 2>&1
 	rc=$?
 	log=$rundir/console.log
 	# Top-level results of the kselftest runner and the subtests they carry.
