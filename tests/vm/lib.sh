@@ -107,3 +107,46 @@ node_of() {
 }
 disk_hctl() { hctl_of 0; }
 disk_node() { node_of 0; }
+
+# FAILSLAB (the debug kernel): fail every slab allocation made under one
+# function, in any task, until failslab_off. failslab_in FUNC is false if
+# the kernel has no failslab or no such function; failslab_injected says
+# how many allocations have failed since.
+FAILSLAB=/sys/kernel/debug/failslab
+FAILSLAB_TIMES=1000000
+# sym_range FUNC: "0xSTART 0xEND" of a function in /proc/kallsyms.
+sym_range() {
+	local start end
+	start=$(awk -v f="$1" '$3 == f { print $1; exit }' /proc/kallsyms)
+	[ -n "$start" ] || return 1
+	end=$(sort /proc/kallsyms | awk -v s="$start" 'f && $1 != s { print $1; exit } $1 == s { f = 1 }')
+	[ -n "$end" ] || return 1
+	echo "0x$start 0x$end"
+}
+failslab_in() {
+	local r
+	[ -d $FAILSLAB ] || return 1
+	r=$(sym_range "$1") || return 1
+	set -- $r
+	echo 0 >$FAILSLAB/probability
+	echo 0 >$FAILSLAB/verbose
+	echo 0 >$FAILSLAB/space
+	echo 1 >$FAILSLAB/interval
+	echo N >$FAILSLAB/task-filter
+	echo N >$FAILSLAB/ignore-gfp-wait
+	echo 0 >$FAILSLAB/reject-start
+	echo 0 >$FAILSLAB/reject-end
+	echo 16 >$FAILSLAB/stacktrace-depth
+	echo "$1" >$FAILSLAB/require-start
+	echo "$2" >$FAILSLAB/require-end
+	echo $FAILSLAB_TIMES >$FAILSLAB/times
+	echo 100 >$FAILSLAB/probability
+}
+failslab_injected() { echo $((FAILSLAB_TIMES - $(cat $FAILSLAB/times))); }
+failslab_off() {
+	[ -d $FAILSLAB ] || return 0
+	echo 0 >$FAILSLAB/probability
+	echo 0 >$FAILSLAB/require-start
+	echo 0xffffffffffffffff >$FAILSLAB/require-end
+	echo 0 >$FAILSLAB/stacktrace-depth
+}

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 61
+ktap_set_plan 63
 
 unload_all
 kmemleak_clear
@@ -74,7 +74,13 @@ check "umount" umount /mnt/d
 udevadm settle
 check "rmmod sd_mod_rs and virtio_scsi_rs after umount" bash -c "rmmod sd_mod_rs && rmmod virtio_scsi_rs"
 check "no disk left" bash -c "! ls /sys/bus/scsi/devices/ | grep -q ':0:0:0$'"
-# Load again, the upper driver first this time.
+# Load again, the upper driver first this time. With FAILSLAB (the debug
+# kernel), the allocation of every request's kept scatter-gather table
+# fails until the raw 1 MiB I/O below: every long command of the reload,
+# the mount, the reads and fstrim takes the fallback, lists chained from
+# the kernel's sg pools.
+SGFAIL=
+failslab_in scsi_rs_sg_table_alloc && SGFAIL=1
 modprobe sd_mod_rs
 modprobe virtio_scsi_rs
 part_back() { local n; n=$(disk_node) && test -b "/dev/${n}1"; }
@@ -86,6 +92,19 @@ check "checksums intact" bash -c "cd /mnt/d && sha256sum -c --quiet /tmp/sums"
 check "fstrim on the mounted file system trims (UNMAP)" bash -c "fstrim -v /mnt/d | grep -q 'bytes.*trimmed'"
 check "checksums intact after fstrim" bash -c "cd /mnt/d && sha256sum -c --quiet /tmp/sums"
 umount /mnt/d
+if [ -n "$SGFAIL" ]; then
+	check "fio 1 MiB write+verify with the kept table's allocation failing: lists chained from the pools" \
+		fio --name=v1mc --filename=$D --offset=160m --size=16m --rw=write --bs=1M \
+			--iodepth=8 --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 \
+			--output=/tmp/fio1mc.out
+	n=$(failslab_injected)
+	failslab_off
+	check "... and the fallback served them ($n table allocations failed)" test "$n" -gt 0
+else
+	failslab_off
+	ktap_test_skip "no FAILSLAB: the kept table's fallback is not forced"
+	ktap_test_skip "no FAILSLAB"
+fi
 
 # Raw-device I/O with verification, past the partition's file system area.
 check "fio random write+verify on the raw disk" \
@@ -94,7 +113,8 @@ check "fio random write+verify on the raw disk" \
 		--output=/tmp/fio.out
 grep -E 'write:|READ:|WRITE:' /tmp/fio.out | sed 's/^/# /'
 # 1 MiB commands: more data segments than the two scatter-gather entries a
-# request keeps inline, so the core chains lists from the kernel's sg pools.
+# request keeps inline; a request's first one allocates the table it keeps
+# for them.
 check "fio 1 MiB sequential write+verify on the raw disk (long scatter-gather lists: the kept table)" \
 	fio --name=v1m --filename=$D --offset=160m --size=32m --rw=write --bs=1M \
 		--iodepth=8 --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 \

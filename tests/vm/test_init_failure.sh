@@ -44,13 +44,6 @@ check "max_luns=0: the core refuses to load" test $RC -ne 0
 #   /proc/irq/N, and unregister_irq_proc() then WARNs that the file is missing
 #   when the adapter frees its MSI-X vectors.
 # Neither is the modules' bug.
-sym_range() {
-	local start end
-	start=$(awk -v f="$1" '$3 == f { print $1; exit }' /proc/kallsyms)
-	[ -n "$start" ] || return 1
-	end=$(sort /proc/kallsyms | awk -v s="$start" 'f && $1 != s { print $1; exit } $1 == s { f = 1 }')
-	echo "0x$start 0x$end"
-}
 failslab_reject() {
 	local r
 	r=$(sym_range "$1") || return 0
@@ -184,6 +177,9 @@ if [ -d $FS ]; then
 	UNDO="rmmod virtio_scsi_rs 2>/dev/null || { udevadm settle -t 10; rmmod virtio_scsi_rs 2>/dev/null; }"
 	check "FAILSLAB across the load of virtio_scsi_rs: every failure is clean" \
 		sweep virtio_scsi_rs "! test -e /sys/module/virtio_scsi_rs/refcnt" "$(modinfo -n virtio_scsi_rs)"
+	failslab_off
+	echo 0 >$FS/reject-start
+	echo 0 >$FS/reject-end
 	check "after the sweeps the whole stack loads" bash -c "for m in $DEPENDANTS; do modprobe \$m || exit 1; done"
 else
 	for i in 1 2 3 4 5 6 7; do ktap_test_skip "FAILSLAB not available"; done
