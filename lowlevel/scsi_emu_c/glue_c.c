@@ -19,6 +19,7 @@
  * units; a command to another id ends with DID_NO_CONNECT (no target
  * answers the selection). A target reset covers only that target.
  */
+#define EMU_GLUE_C_STACK	/* no scsi_emu_rs-only parameters (eh_lie) */
 #include "../scsi_emu_rs/glue.c"
 
 #include <linux/blk-mq.h>

@@ -238,16 +238,44 @@ module_param(eh_fail, uint, 0644);
 MODULE_PARM_DESC(eh_fail,
 		 "fail the next N aborts and resets the mid-layer asks for, doing nothing; a failed host reset drops the commands drop_nth holds, unanswered; 0: off (default)");
 
-bool emu_glue_take_eh_fail(void)
+/* One less of a countdown parameter; false if it is at 0. */
+static bool emu_glue_take_one(unsigned int *count)
 {
-	unsigned int v = READ_ONCE(eh_fail);
+	unsigned int v = READ_ONCE(*count);
 
 	do {
 		if (!v)
 			return false;
-	} while (!try_cmpxchg(&eh_fail, &v, v - 1));
+	} while (!try_cmpxchg(count, &v, v - 1));
 	return true;
 }
+
+bool emu_glue_take_eh_fail(void)
+{
+	return emu_glue_take_one(&eh_fail);
+}
+
+#ifndef EMU_GLUE_C_STACK
+/*
+ * eh_lie (scsi_emu_rs only): the next N aborts and resets report success
+ * and do nothing, as an adapter whose resets never reach the device. The
+ * core then waits for the command until the next expiry and goes on to the
+ * next step; after the host reset it ends the command itself. Since the
+ * core owns the command from then on, a host reset that lies drops the
+ * commands held for ever (drop_nth), never to give them back. Under the C
+ * mid-layer a successful handler already hands the command back, so
+ * scsi_emu_c has no such parameter.
+ */
+static unsigned int eh_lie;
+module_param(eh_lie, uint, 0644);
+MODULE_PARM_DESC(eh_lie,
+		 "report the next N aborts and resets done without doing them (the command is not given back); a host reset then drops the commands drop_nth holds, unanswered; 0: off (default)");
+
+bool emu_glue_take_eh_lie(void)
+{
+	return emu_glue_take_one(&eh_lie);
+}
+#endif
 
 /* ------------------------------------------------------------------------
  * Root device, workqueue, delayed work.

@@ -60,6 +60,11 @@ void emu_glue_faults(struct emu_glue_faults *out);
 
 /* True (and one less to go) if the next abort or reset is to fail. */
 bool emu_glue_take_eh_fail(void);
+/*
+ * True (and one less to go) if the next abort or reset is to report
+ * success without doing anything (scsi_emu_rs only).
+ */
+bool emu_glue_take_eh_lie(void);
 
 /* The parent of the hosts: /sys/devices/<module name>. NULL on failure. */
 struct device *emu_glue_root_register(void);

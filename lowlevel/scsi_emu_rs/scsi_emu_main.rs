@@ -387,7 +387,8 @@ impl EmuHost {
     }
 
     /// ABORT TASK: the command, if still held, is given back as aborted.
-    /// Fails, doing nothing, when `eh_fail` says so.
+    /// Fails, doing nothing, when `eh_fail` says so; reports success,
+    /// doing nothing, when `eh_lie` does.
     fn abort(&self, token: *mut c_void) -> Result {
         if sys::take_eh_fail() {
             pr_info!(
@@ -395,6 +396,13 @@ impl EmuHost {
                 self.host_no()
             );
             return Err(EIO);
+        }
+        if sys::take_eh_lie() {
+            pr_info!(
+                "host{}: reporting an abort done without doing it (fault injection)\n",
+                self.host_no()
+            );
+            return Ok(());
         }
         let mut hit = None;
         {
@@ -439,7 +447,10 @@ impl EmuHost {
     /// When `eh_fail` says so it fails, doing nothing; a failed bus or host
     /// reset, as dead hardware would, drops the commands held for ever
     /// (`drop_nth`) without giving them back (the mid-layer ends them
-    /// itself after a failed host reset).
+    /// itself after a failed host reset). When `eh_lie` says so it reports
+    /// success and does nothing, but for a bus or host reset, which drops
+    /// those commands in the same way: the core owns them once a host
+    /// reset has not brought them back.
     fn reset(&self, level: ResetLevel, channel: u32, id: u32, lun: u64) -> Result {
         let what = match level {
             ResetLevel::Lun => "LUN",
@@ -463,6 +474,23 @@ impl EmuHost {
                 dropped
             );
             return Err(EIO);
+        }
+        if sys::take_eh_lie() {
+            let dropped = if matches!(level, ResetLevel::Bus | ResetLevel::Host) {
+                self.forget_held()
+            } else {
+                0
+            };
+            pr_info!(
+                "host{}: reporting a {} reset of {}:{}:{} done without doing it (fault injection); {} held commands dropped\n",
+                self.host_no(),
+                what,
+                channel,
+                id,
+                lun,
+                dropped
+            );
+            return Ok(());
         }
         if matches!(level, ResetLevel::Lun | ResetLevel::Target)
             && (channel != 0 || id >= self.units.target_count())

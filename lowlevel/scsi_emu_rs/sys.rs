@@ -6,7 +6,8 @@
 //! - [`Kicker`]: one delayed work item per host, on the module's workqueue,
 //!   whose function runs [`EmuHost::run`];
 //! - [`cmd_buf`]: the data buffer of a command of our core;
-//! - [`take_eh_fail`]: the `eh_fail` fault parameter;
+//! - [`take_eh_fail`], [`take_eh_lie`]: the `eh_fail` and `eh_lie` fault
+//!   parameters;
 //! - [`add_host`]: a host below the root device.
 
 use core::ptr::NonNull;
@@ -80,6 +81,13 @@ unsafe extern "C" fn run(ctx: *mut c_void) {
 pub(crate) fn take_eh_fail() -> bool {
     // SAFETY: an atomic update of a variable of the C part.
     unsafe { glue::emu_glue_take_eh_fail() }
+}
+
+/// Whether the next abort or reset is to report success without doing
+/// anything (the `eh_lie` parameter), counting it.
+pub(crate) fn take_eh_lie() -> bool {
+    // SAFETY: an atomic update of a variable of the C part.
+    unsafe { glue::emu_glue_take_eh_lie() }
 }
 
 /// The data buffer of a command the adapter holds.

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 77
+ktap_set_plan 80
 
 P=/sys/module/scsi_emu_rs/parameters
 emu_host() { ls /sys/devices/scsi_emu_rs 2>/dev/null | sed -n 's/^host//p' | head -n1 | grep .; }
@@ -211,6 +211,34 @@ check "abort, LUN, target and host reset all failing: the read ends with an I/O 
 check "each step was asked for once, in order, at the one expiry; the device went offline" every_step_failed
 check "the offline device fails I/O at once" \
 	bash -c "! timeout 10 dd if=$D of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null"
+echo running >/sys/bus/scsi/devices/$DL/state
+check "state set to running again: the disk works, its data intact" \
+	bash -c "sg_turs $SGD && dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
+# eh_lie: the adapter reports every step done and never gives the command
+# back. Each step waits one expiry for it; after the host reset's the core
+# ends it itself and takes the device offline.
+eh_lied() { dmesg | grep -o -E 'reporting an? (abort|LUN reset|target reset|host reset)' | sed 's/^reporting an* //' | tr '\n' , | sed 's/,$//'; }
+every_step_lied() {
+	[ "$(eh_lied)" = "abort,LUN reset,target reset,host reset" ] &&
+		dmesg | grep -q 'host reset of 0:0:0 done without doing it (fault injection); 1 held commands dropped' &&
+		dmesg | grep -q 'error recovery failed; device offlined' &&
+		dmesg | grep -q 'command 0x28 ended with an error' &&
+		[ "$(cat /sys/bus/scsi/devices/$DL/state)" = offline ] && [ "$(cat $P/eh_lie)" = 0 ] &&
+		[ $(($(cat /sys/bus/scsi/devices/$DL/iotmo_cnt))) -eq $((tmo0 + 5)) ] &&
+		[ $((t1 - t0)) -ge 9000 ]
+}
+tmo0=$(cat /sys/bus/scsi/devices/$DL/iotmo_cnt)
+log_mark
+echo 4 >$P/eh_lie
+echo 1 >$P/drop_nth
+t0=$(ms)
+run timeout 90 dd if=$D of=/tmp/drop bs=4096 skip=13 count=1 iflag=direct status=none
+t1=$(ms)
+echo "# dd: exit $RC after $((t1 - t0)) ms: $ERR"
+log_since | grep -E 'scsi_emu_rs|timed out|abort|reset|offline|error' | sed 's/^/# /'
+check "abort, LUN, target and host reset all reported done, the command never back: the read ends with an I/O error" \
+	test $RC -ne 0 -a $RC -ne 124 -a -n "$(echo "$ERR" | grep -i 'input/output error')"
+check "each step waited one expiry for it (five of 2 s); after the host reset's the device went offline" every_step_lied
 echo running >/sys/bus/scsi/devices/$DL/state
 check "state set to running again: the disk works, its data intact" \
 	bash -c "sg_turs $SGD && dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
