@@ -458,39 +458,30 @@ impl EmuHost {
             ResetLevel::Bus => "bus",
             ResetLevel::Host => "host",
         };
-        if sys::take_eh_fail() {
+        let fail = sys::take_eh_fail();
+        if fail || sys::take_eh_lie() {
             let dropped = if matches!(level, ResetLevel::Bus | ResetLevel::Host) {
                 self.forget_held()
             } else {
                 0
             };
-            pr_info!(
-                "host{}: failing a {} reset of {}:{}:{} (fault injection); {} held commands dropped\n",
-                self.host_no(),
-                what,
-                channel,
-                id,
-                lun,
-                dropped
-            );
-            return Err(EIO);
-        }
-        if sys::take_eh_lie() {
-            let dropped = if matches!(level, ResetLevel::Bus | ResetLevel::Host) {
-                self.forget_held()
+            let (verb, outcome) = if fail {
+                ("failing", "")
             } else {
-                0
+                ("reporting", " done without doing it")
             };
             pr_info!(
-                "host{}: reporting a {} reset of {}:{}:{} done without doing it (fault injection); {} held commands dropped\n",
+                "host{}: {} a {} reset of {}:{}:{}{} (fault injection); {} held commands dropped\n",
                 self.host_no(),
+                verb,
                 what,
                 channel,
                 id,
                 lun,
+                outcome,
                 dropped
             );
-            return Ok(());
+            return if fail { Err(EIO) } else { Ok(()) };
         }
         if matches!(level, ResetLevel::Lun | ResetLevel::Target)
             && (channel != 0 || id >= self.units.target_count())

@@ -175,20 +175,24 @@ check "the disk still works after the abort" \
 
 # --- Error handler escalation (eh_fail: the adapter fails aborts and resets) ---
 echo 2 >/sys/bus/scsi/devices/$DL/timeout
-# The steps the adapter failed since the mark, in order.
-eh_failed() { dmesg | grep -o -E 'failing an? (abort|LUN reset|target reset|host reset)' | sed 's/^failing an* //' | tr '\n' , | sed 's/,$//'; }
-abort_then_lun_reset() {
-	[ "$(eh_failed)" = abort ] &&
-		dmesg | grep -q 'abort did not end command 0x28; LUN reset' &&
-		dmesg | grep -q "host$H: LUN reset of 0:0:0: 1 held commands ended"
-}
-every_step_failed() {
-	[ "$(eh_failed)" = "abort,LUN reset,target reset,host reset" ] &&
-		dmesg | grep -q 'host reset of 0:0:0 (fault injection); 1 held commands dropped' &&
+# eh_steps VERB: the steps the adapter logged as "VERB a(n) STEP" since the
+# mark, in order (failing: eh_fail; reporting: eh_lie).
+eh_steps() { dmesg | grep -o -E "$1 an? (abort|LUN reset|target reset|host reset)" | sed "s/^$1 an* //" | tr '\n' , | sed 's/,$//'; }
+# every_step VERB HOW PARAM EXPIRIES: every step was taken once, in order,
+# the host reset (HOW) dropped the held command, PARAM is used up, and the
+# core took the device offline after EXPIRIES expiries.
+every_step() {
+	[ "$(eh_steps $1)" = "abort,LUN reset,target reset,host reset" ] &&
+		dmesg | grep -q "host reset of 0:0:0 $2; 1 held commands dropped" &&
 		dmesg | grep -q 'error recovery failed; device offlined' &&
 		dmesg | grep -q 'command 0x28 ended with an error' &&
-		[ "$(cat /sys/bus/scsi/devices/$DL/state)" = offline ] && [ "$(cat $P/eh_fail)" = 0 ] &&
-		[ $(($(cat /sys/bus/scsi/devices/$DL/iotmo_cnt))) -eq $((tmo0 + 1)) ]
+		[ "$(cat /sys/bus/scsi/devices/$DL/state)" = offline ] && [ "$(cat $P/$3)" = 0 ] &&
+		[ $(($(cat /sys/bus/scsi/devices/$DL/iotmo_cnt))) -eq $((tmo0 + $4)) ]
+}
+abort_then_lun_reset() {
+	[ "$(eh_steps failing)" = abort ] &&
+		dmesg | grep -q 'abort did not end command 0x28; LUN reset' &&
+		dmesg | grep -q "host$H: LUN reset of 0:0:0: 1 held commands ended"
 }
 log_mark
 echo 1 >$P/eh_fail
@@ -208,7 +212,8 @@ echo "# dd: exit $RC: $ERR"
 log_since | grep -E 'scsi_emu_rs|timed out|abort|reset|offline|error' | sed 's/^/# /'
 check "abort, LUN, target and host reset all failing: the read ends with an I/O error" \
 	test $RC -ne 0 -a $RC -ne 124 -a -n "$(echo "$ERR" | grep -i 'input/output error')"
-check "each step was asked for once, in order, at the one expiry; the device went offline" every_step_failed
+check "each step was asked for once, in order, at the one expiry; the device went offline" \
+	every_step failing "(fault injection)" eh_fail 1
 check "the offline device fails I/O at once" \
 	bash -c "! timeout 10 dd if=$D of=/dev/null bs=4096 count=1 iflag=direct status=none 2>/dev/null"
 echo running >/sys/bus/scsi/devices/$DL/state
@@ -217,16 +222,6 @@ check "state set to running again: the disk works, its data intact" \
 # eh_lie: the adapter reports every step done and never gives the command
 # back. Each step waits one expiry for it; after the host reset's the core
 # ends it itself and takes the device offline.
-eh_lied() { dmesg | grep -o -E 'reporting an? (abort|LUN reset|target reset|host reset)' | sed 's/^reporting an* //' | tr '\n' , | sed 's/,$//'; }
-every_step_lied() {
-	[ "$(eh_lied)" = "abort,LUN reset,target reset,host reset" ] &&
-		dmesg | grep -q 'host reset of 0:0:0 done without doing it (fault injection); 1 held commands dropped' &&
-		dmesg | grep -q 'error recovery failed; device offlined' &&
-		dmesg | grep -q 'command 0x28 ended with an error' &&
-		[ "$(cat /sys/bus/scsi/devices/$DL/state)" = offline ] && [ "$(cat $P/eh_lie)" = 0 ] &&
-		[ $(($(cat /sys/bus/scsi/devices/$DL/iotmo_cnt))) -eq $((tmo0 + 5)) ] &&
-		[ $((t1 - t0)) -ge 9000 ]
-}
 tmo0=$(cat /sys/bus/scsi/devices/$DL/iotmo_cnt)
 log_mark
 echo 4 >$P/eh_lie
@@ -238,7 +233,11 @@ echo "# dd: exit $RC after $((t1 - t0)) ms: $ERR"
 log_since | grep -E 'scsi_emu_rs|timed out|abort|reset|offline|error' | sed 's/^/# /'
 check "abort, LUN, target and host reset all reported done, the command never back: the read ends with an I/O error" \
 	test $RC -ne 0 -a $RC -ne 124 -a -n "$(echo "$ERR" | grep -i 'input/output error')"
-check "each step waited one expiry for it (five of 2 s); after the host reset's the device went offline" every_step_lied
+lied_to_the_end() {
+	[ $((t1 - t0)) -ge 9000 ] && every_step reporting "done without doing it (fault injection)" eh_lie 5
+}
+check "each step waited one expiry for it (five of 2 s); after the host reset's the device went offline" \
+	lied_to_the_end
 echo running >/sys/bus/scsi/devices/$DL/state
 check "state set to running again: the disk works, its data intact" \
 	bash -c "sg_turs $SGD && dd if=$D bs=64k count=64 iflag=direct status=none | cmp -s - /tmp/rnd"
